@@ -1,0 +1,132 @@
+"""The `qabot` command line: index, search, ask, chat, eval, serve, run."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(
+    help="qabot: answers questions about a set of documents, citing the exact passages.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+
+def fail(message: str, code: int = 1) -> None:
+    errors.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def settings_or_exit():
+    from pydantic import ValidationError
+
+    from index.settings import get_settings
+
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        fail(f"invalid setting in the environment or .env: {problems}. See .env.example.")
+
+
+def run_index_build(rebuild: bool = False, quiet: bool = False):
+    """Build or update the index with a progress bar; print a summary table. Returns the report."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from index.build import build_index
+    from index.documents import CorpusError
+    from index.manifest import IndexMismatch
+    from index.store import IndexUnavailable
+
+    settings = settings_or_exit()
+    columns = (TextColumn("embedding"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=errors, transient=True, disable=quiet) as bar:
+        task = bar.add_task("embed", total=None)
+
+        def advance(n: int, total: int) -> None:
+            bar.update(task, advance=n, total=total)
+
+        try:
+            report = build_index(settings, rebuild=rebuild, progress=advance)
+        except (CorpusError, IndexMismatch, IndexUnavailable) as exc:
+            fail(str(exc))
+    for problem in report.problems:
+        errors.print(f"[yellow]warning:[/] {problem}", highlight=False)
+    if not quiet:
+        console.print(index_summary(report))
+    return report
+
+
+def index_summary(report) -> Table:
+    table = Table(title=f"Index updated in {report.seconds:.2f} s", title_justify="left")
+    table.add_column("")
+    for column in ("added", "updated", "removed", "unchanged"):
+        table.add_column(column, justify="right")
+    table.add_row("documents", *(str(report.documents[c]) for c in ("added", "updated", "removed", "unchanged")))
+    table.add_row("chunks", *(str(report.chunks[c]) for c in ("added", "updated", "removed", "unchanged")))
+    if report.texts_embedded:
+        table.caption = f"{report.texts_embedded} texts embedded in {report.embed_seconds:.2f} s"
+    if report.problems:
+        table.caption = (table.caption or "") + f"  {len(report.problems)} file(s) skipped, see warnings above"
+    return table
+
+
+@app.command("index")
+def index_command(
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Delete the index and build it from scratch.")] = False,
+) -> None:
+    """Build or update the index from the corpus folder (incremental: only changed files are embedded)."""
+    run_index_build(rebuild=rebuild)
+
+
+@app.command()
+def search(
+    text: Annotated[str, typer.Argument(help="What to search for.")],
+    k: Annotated[int, typer.Option("-k", help="How many chunks to show.", min=1, max=50)] = 5,
+) -> None:
+    """Show the top chunks for a text with their scores: the debugging view of retrieval."""
+    from bot.answer.retriever import open_retriever
+
+    retriever = open_retriever_or_exit(open_retriever)
+    table = Table(show_lines=True)
+    for column in ("#", "fused", "dense", "bm25", "document", "chars", "text"):
+        table.add_column(column, overflow="fold")
+    for rank, hit in enumerate(retriever.retrieve(text, k), start=1):
+        table.add_row(
+            str(rank), f"{hit.score:.3f}", f"{hit.dense:.3f}", f"{hit.lexical:.2f}",
+            f"{hit.chunk.title}\n{hit.chunk.doc_id} #{hit.chunk.number}",
+            f"{hit.chunk.start}-{hit.chunk.end}", hit.chunk.text[:300],
+        )
+    console.print(table)
+
+
+def open_retriever_or_exit(opener):
+    from index.manifest import IndexMismatch
+    from index.store import IndexUnavailable
+
+    settings = settings_or_exit()
+    try:
+        run_index_build(quiet=True)
+        return opener(settings)
+    except (IndexMismatch, IndexUnavailable) as exc:
+        fail(str(exc))
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        errors.print("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()
