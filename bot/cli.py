@@ -120,6 +120,55 @@ def open_retriever_or_exit(opener):
         fail(str(exc))
 
 
+DEFAULT_QUESTIONS = sorted((Path(__file__).resolve().parent.parent / "eval").glob("questions-*.yaml"))
+
+
+@app.command("eval")
+def eval_command(
+    questions: Annotated[list[Path] | None, typer.Option("--questions", help="Question file(s); default: eval/questions-*.yaml.")] = None,
+    corpus: Annotated[Path | None, typer.Option("--corpus", help="Evaluate on this folder, with an index of its own.")] = None,
+    k: Annotated[int, typer.Option("-k", help="Retrieval depth for recall@k and MRR.", min=1, max=50)] = 5,
+    pipeline: Annotated[str, typer.Option("--pipeline", help="qabot, baseline, or both (side by side).")] = "qabot",
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write per-question detail as JSON.")] = None,
+    markdown_out: Annotated[Path | None, typer.Option("--markdown", help="Write a Markdown report.")] = None,
+    compare_with: Annotated[Path | None, typer.Option("--compare", help="An earlier --json output to compare with.")] = None,
+) -> None:
+    """Score answers against the fixed question set: accuracy, declines, recall, MRR, citations, latency."""
+    from bot.eval.evaluate import EvalSetupError, evaluate
+
+    if pipeline not in ("qabot", "baseline", "both"):
+        fail("--pipeline must be qabot, baseline or both", 2)
+    try:
+        runs = evaluate(settings_or_exit(), questions or DEFAULT_QUESTIONS, corpus, k,
+                        ["qabot", "baseline"] if pipeline == "both" else [pipeline], console=errors)
+    except EvalSetupError as exc:
+        fail(str(exc), 2)
+    show_eval(runs, json_out, markdown_out, compare_with)
+
+
+def show_eval(runs, json_out: Path | None, markdown_out: Path | None, compare_with: Path | None) -> None:
+    import json
+
+    from bot.eval.report import compare, failures_table, kind_table, markdown, summary_table, to_json, write_atomic
+
+    console.print(summary_table(runs))
+    for run in runs:
+        console.print(kind_table(run))
+        if any(not item.passed for item in run.items):
+            console.print(failures_table(run))
+    if compare_with:
+        try:
+            better, worse = compare(compare_with, runs[0])
+        except (OSError, ValueError) as exc:
+            fail(f"cannot read {compare_with} for --compare ({exc})", 2)
+        console.print(f"[green]better since {compare_with}:[/] {', '.join(better) or 'none'}")
+        console.print(f"[red]worse since {compare_with}:[/] {', '.join(worse) or 'none'}")
+    if json_out:
+        write_atomic(json_out, json.dumps(to_json(runs), indent=1, ensure_ascii=False))
+    if markdown_out:
+        write_atomic(markdown_out, markdown(runs))
+
+
 def main() -> None:
     try:
         app()

@@ -1,0 +1,148 @@
+"""Hybrid retrieval: dense chunks (Chroma) + dense sentences + BM25, fused by reciprocal rank."""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.answer.text import terms
+from bot.answer.types import Hit, Passage, Sentence
+from index.settings import Settings
+
+RRF_K = 60
+CANDIDATES = 30
+
+
+@dataclass
+class Retrieval:
+    """What retrieval found for one query; the answerer reads sentence scores from it too."""
+
+    query: str
+    vector: np.ndarray
+    hits: list[Hit]
+    sentence_scores: np.ndarray  # cosine of the query with every sentence, in retriever order
+
+
+class HybridRetriever:
+    def __init__(self, store) -> None:
+        from index.embedding import get_embedder
+
+        self.store = store
+        self.embedder = get_embedder()
+        self.passages = [Passage.from_record(r.id, r.text, r.metadata) for r in store.all_chunks()]
+        self.passages.sort(key=lambda p: (p.doc_id, p.start))
+        self.by_id = {p.id: i for i, p in enumerate(self.passages)}
+        records, vectors = store.all_sentences()
+        order = sorted(range(len(records)), key=lambda i: (records[i].metadata["doc_id"], records[i].metadata["start"]))
+        self.sentence_vectors = vectors[order]
+        self.sentences = [Sentence(r.id, r.metadata["doc_id"], r.metadata["start"], r.metadata["end"], r.text)
+                          for r in (records[i] for i in order)]
+        self.sentence_chunks = self._map_sentences_to_chunks()
+        self.chunk_sentences: list[list[int]] = [[] for _ in self.passages]
+        for sentence, chunks in enumerate(self.sentence_chunks):
+            for chunk in chunks:
+                self.chunk_sentences[chunk].append(sentence)
+        self.sentence_terms = [frozenset(terms(s.text)) for s in self.sentences]
+        self.document_frequency = Counter(t for ts in self.sentence_terms for t in ts)
+        self._bm25 = self._lexical_index([p.title + "\n" + p.text for p in self.passages])
+
+    def _map_sentences_to_chunks(self) -> list[list[int]]:
+        """For each sentence, the passages whose span contains it (overlap makes it up to two or three)."""
+        starts: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for i, p in enumerate(self.passages):
+            starts[p.doc_id].append((p.start, i))
+        holding: list[list[int]] = []
+        for sentence in self.sentences:
+            doc = starts.get(sentence.doc_id, [])
+            j = bisect.bisect_right(doc, (sentence.start, len(self.passages)))
+            found = []
+            while j > 0:
+                j -= 1
+                p = self.passages[doc[j][1]]
+                if p.end >= sentence.end:
+                    found.append(doc[j][1])
+                elif p.end < sentence.start:
+                    break
+            holding.append(sorted(found))
+        return holding
+
+    @staticmethod
+    def _lexical_index(texts: list[str]):
+        import bm25s
+
+        index = bm25s.BM25()
+        if texts:
+            index.index([terms(t) or ["_"] for t in texts], show_progress=False)
+        return index
+
+    def idf(self, term: str) -> float:
+        """Inverse sentence frequency: rare terms weigh more; unseen terms weigh most."""
+        n = len(self.sentences) or 1
+        return math.log(1 + (n - self.document_frequency.get(term, 0) + 0.5) / (self.document_frequency.get(term, 0) + 0.5))
+
+    def lexical_scores(self, query: str) -> np.ndarray:
+        query_terms = terms(query)
+        if not self.passages or not query_terms:
+            return np.zeros(len(self.passages))
+        return np.asarray(self._bm25.get_scores(query_terms))
+
+    def retrieve(self, query: str, k: int = 5) -> list[Hit]:
+        return self.run(query, k).hits
+
+    def run(self, query: str, k: int = 5, vector: np.ndarray | None = None) -> Retrieval:
+        if vector is None:
+            vector = self.embedder.embed([query])[0]
+        if not self.passages:
+            return Retrieval(query, vector, [], np.zeros(0))
+        dense = {self.by_id[r.id]: score for r, score in self.store.query_chunks(vector, CANDIDATES)}
+        lexical = self.lexical_scores(query)
+        sentence_scores = self.sentence_vectors @ vector if len(self.sentences) else np.zeros(0)
+        fused: dict[int, float] = defaultdict(float)
+        for rank, i in enumerate(sorted(dense, key=dense.get, reverse=True)):
+            fused[i] += 1 / (RRF_K + rank)
+        for rank, i in enumerate(np.argsort(-lexical)[:CANDIDATES]):
+            if lexical[i] > 0:
+                fused[int(i)] += 1 / (RRF_K + rank)
+        for rank, i in enumerate(self._best_chunks_by_sentence(sentence_scores)):
+            fused[i] += 1 / (RRF_K + rank)
+        order = sorted(fused, key=fused.get, reverse=True)[:k]
+        hits = [Hit(self.passages[i], fused[i], dense.get(i, 0.0), float(lexical[i])) for i in order]
+        return Retrieval(query, vector, hits, sentence_scores)
+
+    def _best_chunks_by_sentence(self, sentence_scores: np.ndarray) -> list[int]:
+        ranked: list[int] = []
+        for s in np.argsort(-sentence_scores)[:CANDIDATES]:
+            for chunk in self.sentence_chunks[s]:
+                if chunk not in ranked:
+                    ranked.append(chunk)
+        return ranked
+
+
+def merge_overlapping(hits: list[Hit]) -> list[tuple[str, int, int]]:
+    """(doc_id, start, end) spans of the hits with overlapping or touching chunks merged."""
+    spans: dict[str, list[list[int]]] = defaultdict(list)
+    for hit in hits:
+        spans[hit.chunk.doc_id].append([hit.chunk.start, hit.chunk.end])
+    merged = []
+    for doc_id, ranges in spans.items():
+        ranges.sort()
+        out = [ranges[0]]
+        for start, end in ranges[1:]:
+            if start <= out[-1][1] + 1:
+                out[-1][1] = max(out[-1][1], end)
+            else:
+                bisect.insort(out, [start, end])
+        merged += [(doc_id, s, e) for s, e in out]
+    return merged
+
+
+def open_retriever(settings: Settings) -> HybridRetriever:
+    from index.manifest import check_compatible, expected_manifest, read_manifest
+    from index.store import IndexStore
+
+    check_compatible(read_manifest(settings.index_dir), expected_manifest(settings.chunk_tokens, settings.chunk_overlap))
+    return HybridRetriever(IndexStore(settings))
