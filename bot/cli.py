@@ -120,6 +120,61 @@ def open_retriever_or_exit(opener):
         fail(str(exc))
 
 
+def open_pipeline_or_exit():
+    from bot.answer.pipeline import QAPipeline
+
+    return open_retriever_or_exit(QAPipeline.open)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in quotes.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer object as JSON.")] = False,
+) -> None:
+    """Answer one question, then show the cited passages."""
+    from bot.apps.terminal import print_json, render
+
+    answer = open_pipeline_or_exit().answer(question)
+    if as_json:
+        print_json(answer)
+    else:
+        render(answer, console)
+
+
+@app.command()
+def chat() -> None:
+    """Chat in the terminal, with follow-up questions; reads one question per line when stdin is piped."""
+    from bot.apps.terminal import chat as run_chat
+
+    run_chat(open_pipeline_or_exit(), console)
+
+
+@app.command()
+def serve() -> None:
+    """Run the Discord bot (needs DISCORD_TOKEN)."""
+    from bot.apps.discord_bot import run_bot
+
+    settings = settings_or_exit()
+    if not settings.discord_token:
+        fail("DISCORD_TOKEN is not set. Create a bot at https://discord.com/developers/applications "
+             "(Bot → Reset Token), put DISCORD_TOKEN=... in .env, and run again.")
+    run_index_build(quiet=True)
+    run_bot(settings)
+
+
+@app.command()
+def run() -> None:
+    """What `make run` does: update the index, then serve on Discord if DISCORD_TOKEN is set, else chat here."""
+    settings = settings_or_exit()
+    if settings.discord_token:
+        serve()
+    else:
+        if sys.stdin.isatty():
+            errors.print("[dim]DISCORD_TOKEN is not set: starting the terminal chat instead of the Discord bot.[/]")
+        run_index_build(quiet=not sys.stdin.isatty())
+        chat()
+
+
 DEFAULT_QUESTIONS = sorted((Path(__file__).resolve().parent.parent / "eval").glob("questions-*.yaml"))
 
 

@@ -31,6 +31,11 @@ class QAPipeline:
             answerer = LLMAnswerer(settings, retriever, fallback=ExtractiveAnswerer(retriever))
         return cls(settings, retriever, answerer)
 
+    def reload(self) -> None:
+        """Reopen the index after it was rebuilt, keeping the same answerer settings."""
+        fresh = QAPipeline.open(self.settings)
+        self.retriever, self.extractive, self.answerer = fresh.retriever, fresh.extractive, fresh.answerer
+
     def passage_text(self, chunk_id: str) -> str:
         return self.retriever.passages[self.retriever.by_id[chunk_id]].text
 

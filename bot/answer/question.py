@@ -7,8 +7,7 @@ from dataclasses import dataclass
 
 from bot.answer.text import fold
 
-NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty hundred "
-                "thousand million billion dozen dozens").split()
+NUMBER_WORDS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "twenty", "thirty", "forty", "fifty", "hundred", "thousand", "million", "billion", "dozen", "dozens"]
 _NUMBER = re.compile(r"\d|\b(" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
 _MONEY = re.compile(r"[$€£¥₩]|\b\d[\d,.]*\s*(bn|m|billion|million|trillion)\b|\b(dollars?|euros?|pounds|roubles?|rubles?|"
                     r"yuan|won|yen)\b", re.IGNORECASE)

@@ -6,16 +6,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-STOPWORDS = frozenset("""
-a about above after again against all also am an and any are aren as at be because been before being
-below between both but by can could did didn do does doesn doing don down during each else ever few for from
-further get got had has have having he her here hers herself him himself his how i if in into is isn it its
-itself just let me more most much my myself no nor not now of off on once only or other our ours ourselves
-out over own same say said says she should so some such than that the their theirs them themselves then there
-these they this those through to too under until up upon us very was wasn we were weren what whats when where
-which while who whom whose why will with won would you your yours yourself yourselves s t d ll m re ve
-according tell know think thing things really actually basically anything something kind sort one ones
-""".split())
+STOPWORDS = frozenset(["a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "are", "aren", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "didn", "do", "does", "doesn", "doing", "don", "down", "during", "each", "else", "ever", "few", "for", "from", "further", "get", "got", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "isn", "it", "its", "itself", "just", "let", "me", "more", "most", "much", "my", "myself", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "ourselves", "out", "over", "own", "same", "say", "said", "says", "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "upon", "us", "very", "was", "wasn", "we", "were", "weren", "what", "whats", "when", "where", "which", "while", "who", "whom", "whose", "why", "will", "with", "won", "would", "you", "your", "yours", "yourself", "yourselves", "s", "t", "d", "ll", "m", "re", "ve", "according", "tell", "know", "think", "thing", "things", "really", "actually", "basically", "anything", "something", "kind", "sort", "one", "ones"])
 
 _WORD = re.compile(r"[0-9]+(?:[.,][0-9]+)*[a-z]*|[a-z]+(?:['’][a-z]+)?", re.IGNORECASE)
 

@@ -22,7 +22,7 @@ class Passage:
     page: int | None = None
 
     @classmethod
-    def from_record(cls, id: str, text: str, meta: dict[str, Any]) -> Passage:  # noqa: A002
+    def from_record(cls, id: str, text: str, meta: dict[str, Any]) -> Passage:
         return cls(id, meta["doc_id"], meta["title"], meta["source"], meta["chunk"], meta["start"], meta["end"],
                    text, meta.get("url"), meta.get("page"))
 
