@@ -101,9 +101,13 @@ def search(
         table.add_column(column, overflow="fold")
     for rank, hit in enumerate(retriever.retrieve(text, k), start=1):
         table.add_row(
-            str(rank), f"{hit.score:.3f}", f"{hit.dense:.3f}", f"{hit.lexical:.2f}",
+            str(rank),
+            f"{hit.score:.3f}",
+            f"{hit.dense:.3f}",
+            f"{hit.lexical:.2f}",
             f"{hit.chunk.title}\n{hit.chunk.doc_id} #{hit.chunk.number}",
-            f"{hit.chunk.start}-{hit.chunk.end}", hit.chunk.text[:300],
+            f"{hit.chunk.start}-{hit.chunk.end}",
+            hit.chunk.text[:300],
         )
     console.print(table)
 
@@ -156,8 +160,10 @@ def serve() -> None:
 
     settings = settings_or_exit()
     if not settings.discord_token:
-        fail("DISCORD_TOKEN is not set. Create a bot at https://discord.com/developers/applications "
-             "(Bot → Reset Token), put DISCORD_TOKEN=... in .env, and run again.")
+        fail(
+            "DISCORD_TOKEN is not set. Create a bot at https://discord.com/developers/applications "
+            "(Bot → Reset Token), put DISCORD_TOKEN=... in .env, and run again."
+        )
     run_index_build(quiet=True)
     run_bot(settings)
 
@@ -180,13 +186,19 @@ DEFAULT_QUESTIONS = sorted((Path(__file__).resolve().parent.parent / "eval").glo
 
 @app.command("eval")
 def eval_command(
-    questions: Annotated[list[Path] | None, typer.Option("--questions", help="Question file(s); default: eval/questions-*.yaml.")] = None,
-    corpus: Annotated[Path | None, typer.Option("--corpus", help="Evaluate on this folder, with an index of its own.")] = None,
+    questions: Annotated[
+        list[Path] | None, typer.Option("--questions", help="Question file(s); default: eval/questions-*.yaml.")
+    ] = None,
+    corpus: Annotated[
+        Path | None, typer.Option("--corpus", help="Evaluate on this folder, with an index of its own.")
+    ] = None,
     k: Annotated[int, typer.Option("-k", help="Retrieval depth for recall@k and MRR.", min=1, max=50)] = 5,
     pipeline: Annotated[str, typer.Option("--pipeline", help="qabot, baseline, or both (side by side).")] = "qabot",
     json_out: Annotated[Path | None, typer.Option("--json", help="Write per-question detail as JSON.")] = None,
     markdown_out: Annotated[Path | None, typer.Option("--markdown", help="Write a Markdown report.")] = None,
-    compare_with: Annotated[Path | None, typer.Option("--compare", help="An earlier --json output to compare with.")] = None,
+    compare_with: Annotated[
+        Path | None, typer.Option("--compare", help="An earlier --json output to compare with.")
+    ] = None,
 ) -> None:
     """Score answers against the fixed question set: accuracy, declines, recall, MRR, citations, latency."""
     from bot.eval.evaluate import EvalSetupError, evaluate
@@ -194,8 +206,14 @@ def eval_command(
     if pipeline not in ("qabot", "baseline", "both"):
         fail("--pipeline must be qabot, baseline or both", 2)
     try:
-        runs = evaluate(settings_or_exit(), questions or DEFAULT_QUESTIONS, corpus, k,
-                        ["qabot", "baseline"] if pipeline == "both" else [pipeline], console=errors)
+        runs = evaluate(
+            settings_or_exit(),
+            questions or DEFAULT_QUESTIONS,
+            corpus,
+            k,
+            ["qabot", "baseline"] if pipeline == "both" else [pipeline],
+            console=errors,
+        )
     except EvalSetupError as exc:
         fail(str(exc), 2)
     show_eval(runs, json_out, markdown_out, compare_with)

@@ -41,5 +41,13 @@ class BaselinePipeline:
         passage = Passage(top.id, top.doc_id, top.title, top.source, 0, top.start, top.start + len(top.text), top.text)
         cite = citation(1, passage, top.start + best.start, top.start + best.end, quote)
         elapsed = (time.perf_counter() - started) * 1000
-        return Answer(question, f"{quote} [1]", True, 1.0, [cite], [c.id for c in chunks],
-                      {"total_ms": elapsed}, answerer="baseline")
+        return Answer(
+            question,
+            f"{quote} [1]",
+            True,
+            1.0,
+            [cite],
+            [c.id for c in chunks],
+            {"total_ms": elapsed},
+            answerer="baseline",
+        )

@@ -76,8 +76,11 @@ class ExtractiveAnswerer:
         best = ranked[0].sentence
         chosen = [best]
         previous = best - 1
-        if (r.sentences[best].text.lower().startswith(_PRONOUN_START) and previous >= 0
-                and r.sentences[previous].doc_id == r.sentences[best].doc_id):
+        if (
+            r.sentences[best].text.lower().startswith(_PRONOUN_START)
+            and previous >= 0
+            and r.sentences[previous].doc_id == r.sentences[best].doc_id
+        ):
             chosen.insert(0, previous)
         elif len(ranked) > 1 and ranked[1].score >= ranked[0].score - SECOND_SENTENCE_WITHIN:
             chosen = sorted([best, ranked[1].sentence], key=lambda s: (r.sentences[s].doc_id, r.sentences[s].start))
@@ -91,21 +94,40 @@ class ExtractiveAnswerer:
         for n, s in enumerate(chosen, start=1):
             sentence = r.sentences[s]
             passage = r.passages[r.sentence_chunks[s][0]]
-            text = sentence.text if len(sentence.text) <= MAX_ANSWER_CHARS - 5 else sentence.text[: MAX_ANSWER_CHARS - 6] + "…"
+            text = (
+                sentence.text
+                if len(sentence.text) <= MAX_ANSWER_CHARS - 5
+                else sentence.text[: MAX_ANSWER_CHARS - 6] + "…"
+            )
             parts.append(f"{text} [{n}]")
             citations.append(citation(n, passage, sentence.start, sentence.end, sentence.text))
-        return Answer(question, " ".join(parts), True, round(min(1.0, confidence), 3), citations,
-                      [h.chunk.id for h in retrieval.hits], answerer=self.name)
+        return Answer(
+            question,
+            " ".join(parts),
+            True,
+            round(min(1.0, confidence), 3),
+            citations,
+            [h.chunk.id for h in retrieval.hits],
+            answerer=self.name,
+        )
 
     def decline(self, question: str, retrieval: Retrieval, confidence: float, kind: QuestionType) -> Answer:
         titles = sorted({p.title for p in self.retriever.passages})
         about = "; ".join(titles[:6]) + ("; …" if len(titles) > 6 else "")
         reason = f"no passage gives the {kind.name} asked for" if kind.required else "nothing close enough"
         text = f"I couldn't find that in the documents ({reason}). They cover: {about}."
-        return Answer(question, text, False, round(max(0.0, confidence), 3), [],
-                      [h.chunk.id for h in retrieval.hits], answerer=self.name)
+        return Answer(
+            question,
+            text,
+            False,
+            round(max(0.0, confidence), 3),
+            [],
+            [h.chunk.id for h in retrieval.hits],
+            answerer=self.name,
+        )
 
 
 def citation(n: int, passage: Passage, start: int, end: int, quote: str) -> Citation:
-    return Citation(n, passage.title, passage.source, passage.doc_id, passage.id, start, end, quote,
-                    passage.url, passage.page)
+    return Citation(
+        n, passage.title, passage.source, passage.doc_id, passage.id, start, end, quote, passage.url, passage.page
+    )

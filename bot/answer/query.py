@@ -14,8 +14,23 @@ _MENTION = re.compile(r"<(@[!&]?|#)\d+>|@(everyone|here)\b")
 _MARKDOWN = re.compile(r"[*_`~|>]+")
 _CITATION_MARK = re.compile(r"\s*\[\d+\]")
 _FOLLOW_UP_START = re.compile(r"^(and|but|so|also|then|what about|how about|why|who|when|where|really)\b", re.I)
-_REFERS_BACK = {"that", "this", "it", "he", "she", "they", "them", "those", "these", "there", "him", "her", "his",
-                "their", "its"}
+_REFERS_BACK = {
+    "that",
+    "this",
+    "it",
+    "he",
+    "she",
+    "they",
+    "them",
+    "those",
+    "these",
+    "there",
+    "him",
+    "her",
+    "his",
+    "their",
+    "its",
+}
 
 
 @dataclass(frozen=True)
@@ -45,13 +60,18 @@ def is_follow_up(question: str) -> bool:
 
 def prepare_query(question: str, history: Sequence[Turn] = (), max_chars: int = 1000) -> PreparedQuery:
     if len(question) > max_chars:
-        return PreparedQuery("", reply=(
-            f"That question is {len(question):,} characters long; the limit is {max_chars:,}. "
-            "Please ask it in fewer words."))
+        return PreparedQuery(
+            "",
+            reply=(
+                f"That question is {len(question):,} characters long; the limit is {max_chars:,}. "
+                "Please ask it in fewer words."
+            ),
+        )
     cleaned = clean(question)
     if not cleaned:
-        return PreparedQuery("", reply="Please type a question about the documents, for example: "
-                                       "\"What did the new treaty agree?\"")
+        return PreparedQuery(
+            "", reply='Please type a question about the documents, for example: "What did the new treaty agree?"'
+        )
     if not any(c.isalnum() for c in cleaned):
         return PreparedQuery("", reply="I can only answer questions written in words. What would you like to know?")
     context = ""

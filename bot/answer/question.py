@@ -7,10 +7,36 @@ from dataclasses import dataclass
 
 from bot.answer.text import fold
 
-NUMBER_WORDS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "twenty", "thirty", "forty", "fifty", "hundred", "thousand", "million", "billion", "dozen", "dozens"]
+NUMBER_WORDS = [
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "twenty",
+    "thirty",
+    "forty",
+    "fifty",
+    "hundred",
+    "thousand",
+    "million",
+    "billion",
+    "dozen",
+    "dozens",
+]
 _NUMBER = re.compile(r"\d|\b(" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
-_MONEY = re.compile(r"[$€£¥₩]|\b\d[\d,.]*\s*(bn|m|billion|million|trillion)\b|\b(dollars?|euros?|pounds|roubles?|rubles?|"
-                    r"yuan|won|yen)\b", re.IGNORECASE)
+_MONEY = re.compile(
+    r"[$€£¥₩]|\b\d[\d,.]*\s*(bn|m|billion|million|trillion)\b|\b(dollars?|euros?|pounds|roubles?|rubles?|"
+    r"yuan|won|yen)\b",
+    re.IGNORECASE,
+)
 _MONTHS = "january february march april may june july august september october november december"
 _DATE = re.compile(r"\b(1[6-9]\d\d|20\d\d)\b|\b(" + "|".join(_MONTHS.split()) + r")\b", re.IGNORECASE)
 _NAME = re.compile(r"\b[A-Z][a-z’'\-]+(?:\s+(?:[A-Z][a-z’'\-]+|bin|de|van|von|al))+\b")
@@ -29,13 +55,21 @@ class QuestionType:
 
 
 _RULES: list[tuple[str, QuestionType]] = [
-    (r"\bhow much (money|did .* (pay|cost|spend|earn|get paid))|\bhow much .*\b(paid|cost|costs|worth|price|spent|"
-     r"spend|pay|earn)\b|\bwhat (was|is) the (price|cost|value)", QuestionType("money", required=True)),
+    (
+        r"\bhow much (money|did .* (pay|cost|spend|earn|get paid))|\bhow much .*\b(paid|cost|costs|worth|price|spent|"
+        r"spend|pay|earn)\b|\bwhat (was|is) the (price|cost|value)",
+        QuestionType("money", required=True),
+    ),
     (r"\b(what|which|in what) (year|month|date|day)\b|\bwhen\b|\bwhat time\b", QuestionType("date", required=True)),
-    (r"\bhow (many|much|long|far|old|big|large|tall|high|often)\b|\bwhat (percentage|proportion|share|number)\b",
-     QuestionType("number", required=True)),
-    (r"^\s*(who|whom|whose)\b|\bwhich (expert|person|official|minister|spokesman|spokesperson|professor|leader|"
-     r"analyst)\b|\bwho(?:'s| is| was)\b", QuestionType("person")),
+    (
+        r"\bhow (many|much|long|far|old|big|large|tall|high|often)\b|\bwhat (percentage|proportion|share|number)\b",
+        QuestionType("number", required=True),
+    ),
+    (
+        r"^\s*(who|whom|whose)\b|\bwhich (expert|person|official|minister|spokesman|spokesperson|professor|leader|"
+        r"analyst)\b|\bwho(?:'s| is| was)\b",
+        QuestionType("person"),
+    ),
 ]
 
 

@@ -39,8 +39,10 @@ class HybridRetriever:
         records, vectors = store.all_sentences()
         order = sorted(range(len(records)), key=lambda i: (records[i].metadata["doc_id"], records[i].metadata["start"]))
         self.sentence_vectors = vectors[order]
-        self.sentences = [Sentence(r.id, r.metadata["doc_id"], r.metadata["start"], r.metadata["end"], r.text)
-                          for r in (records[i] for i in order)]
+        self.sentences = [
+            Sentence(r.id, r.metadata["doc_id"], r.metadata["start"], r.metadata["end"], r.text)
+            for r in (records[i] for i in order)
+        ]
         self.sentence_chunks = self._map_sentences_to_chunks()
         self.chunk_sentences: list[list[int]] = [[] for _ in self.passages]
         for sentence, chunks in enumerate(self.sentence_chunks):
@@ -82,7 +84,9 @@ class HybridRetriever:
     def idf(self, term: str) -> float:
         """Inverse sentence frequency: rare terms weigh more; unseen terms weigh most."""
         n = len(self.sentences) or 1
-        return math.log(1 + (n - self.document_frequency.get(term, 0) + 0.5) / (self.document_frequency.get(term, 0) + 0.5))
+        return math.log(
+            1 + (n - self.document_frequency.get(term, 0) + 0.5) / (self.document_frequency.get(term, 0) + 0.5)
+        )
 
     def lexical_scores(self, query: str) -> np.ndarray:
         query_terms = terms(query)
@@ -144,5 +148,7 @@ def open_retriever(settings: Settings) -> HybridRetriever:
     from index.manifest import check_compatible, expected_manifest, read_manifest
     from index.store import IndexStore
 
-    check_compatible(read_manifest(settings.index_dir), expected_manifest(settings.chunk_tokens, settings.chunk_overlap))
+    check_compatible(
+        read_manifest(settings.index_dir), expected_manifest(settings.chunk_tokens, settings.chunk_overlap)
+    )
     return HybridRetriever(IndexStore(settings))

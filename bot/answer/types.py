@@ -23,8 +23,18 @@ class Passage:
 
     @classmethod
     def from_record(cls, id: str, text: str, meta: dict[str, Any]) -> Passage:
-        return cls(id, meta["doc_id"], meta["title"], meta["source"], meta["chunk"], meta["start"], meta["end"],
-                   text, meta.get("url"), meta.get("page"))
+        return cls(
+            id,
+            meta["doc_id"],
+            meta["title"],
+            meta["source"],
+            meta["chunk"],
+            meta["start"],
+            meta["end"],
+            text,
+            meta.get("url"),
+            meta.get("page"),
+        )
 
 
 @dataclass(frozen=True)

@@ -51,8 +51,14 @@ def open_pipeline(name: str, settings: Settings):
     return QAPipeline.open(settings.model_copy(update={"llm_model": None}) if name == "qabot" else settings)
 
 
-def evaluate(settings: Settings, question_files: list[Path], corpus: Path | None, k: int, pipelines: list[str],
-             console: Console | None = None) -> list[EvalRun]:
+def evaluate(
+    settings: Settings,
+    question_files: list[Path],
+    corpus: Path | None,
+    k: int,
+    pipelines: list[str],
+    console: Console | None = None,
+) -> list[EvalRun]:
     from index.build import build_index
     from index.documents import CorpusError, load_corpus
     from index.manifest import IndexMismatch

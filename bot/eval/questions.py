@@ -9,8 +9,20 @@ import yaml
 
 from bot.eval.metrics import contains
 
-KINDS = {"factoid", "number", "who", "why", "date", "list", "multi-hop", "paraphrase-heavy", "unanswerable",
-         "out-of-scope", "false-premise", "follow-up"}
+KINDS = {
+    "factoid",
+    "number",
+    "who",
+    "why",
+    "date",
+    "list",
+    "multi-hop",
+    "paraphrase-heavy",
+    "unanswerable",
+    "out-of-scope",
+    "false-premise",
+    "follow-up",
+}
 
 
 @dataclass(frozen=True)
@@ -52,8 +64,16 @@ def _check_item(n: int, raw: object, problems: list[str]) -> QuestionItem | None
         problems.append(f"{where}: unknown kind '{raw['kind']}' (known: {', '.join(sorted(KINDS))})")
     if raw["answerable"] and not raw.get("answers"):
         problems.append(f"{where}: answerable items need at least one accepted answer")
-    return QuestionItem(raw["id"], raw["question"], raw["kind"], raw["answerable"], list(raw.get("answers", [])),
-                        list(raw.get("evidence", [])), str(raw.get("note", "")), list(raw.get("history", [])))
+    return QuestionItem(
+        raw["id"],
+        raw["question"],
+        raw["kind"],
+        raw["answerable"],
+        list(raw.get("answers", [])),
+        list(raw.get("evidence", [])),
+        str(raw.get("note", "")),
+        list(raw.get("history", [])),
+    )
 
 
 def load_questions(path: Path, corpus_texts: list[str] | None = None) -> list[QuestionItem]:

@@ -10,8 +10,18 @@ from rich.table import Table
 
 from bot.eval.runner import EvalRun
 
-METRICS = ["answer_accuracy", "declined_correctly", "wrongly_declined", "recall_at_1", "recall_at_3", "recall_at_5",
-           "mrr", "citation_precision", "latency_p50_ms", "latency_p95_ms"]
+METRICS = [
+    "answer_accuracy",
+    "declined_correctly",
+    "wrongly_declined",
+    "recall_at_1",
+    "recall_at_3",
+    "recall_at_5",
+    "mrr",
+    "citation_precision",
+    "latency_p50_ms",
+    "latency_p95_ms",
+]
 KIND_METRICS = ["questions", "answer_accuracy", "declined_correctly", "recall_at_5", "citation_precision"]
 
 
@@ -56,13 +66,21 @@ def failures_table(run: EvalRun) -> Table:
 
 
 def markdown(runs: list[EvalRun]) -> str:
-    lines = [f"# qabot eval: {int(runs[0].summary['questions'])} questions", "",
-             "| metric | " + " | ".join(r.pipeline for r in runs) + " |",
-             "|---|" + "---:|" * len(runs)]
+    lines = [
+        f"# qabot eval: {int(runs[0].summary['questions'])} questions",
+        "",
+        "| metric | " + " | ".join(r.pipeline for r in runs) + " |",
+        "|---|" + "---:|" * len(runs),
+    ]
     lines += [f"| {m} | " + " | ".join(fmt(r.summary[m], m) for r in runs) + " |" for m in METRICS]
     for run in runs:
-        lines += ["", f"## {run.pipeline}: by kind", "", "| kind | " + " | ".join(KIND_METRICS) + " |",
-                  "|---|" + "---:|" * len(KIND_METRICS)]
+        lines += [
+            "",
+            f"## {run.pipeline}: by kind",
+            "",
+            "| kind | " + " | ".join(KIND_METRICS) + " |",
+            "|---|" + "---:|" * len(KIND_METRICS),
+        ]
         lines += [f"| {k} | " + " | ".join(fmt(s[m], m) for m in KIND_METRICS) + " |" for k, s in run.by_kind.items()]
         failing = [i for i in run.items if not i.passed]
         lines += ["", f"## {run.pipeline}: failing questions ({len(failing)})", ""]

@@ -46,8 +46,12 @@ class EvalRun:
     items: list[ItemResult]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"pipeline": self.pipeline, "summary": self.summary, "by_kind": self.by_kind,
-                "items": [asdict(i) for i in self.items]}
+        return {
+            "pipeline": self.pipeline,
+            "summary": self.summary,
+            "by_kind": self.by_kind,
+            "items": [asdict(i) for i in self.items],
+        }
 
 
 def score_item(item: QuestionItem, answer: Answer, chunk_texts: list[str], latency_ms: float) -> ItemResult:
@@ -70,9 +74,24 @@ def score_item(item: QuestionItem, answer: Answer, chunk_texts: list[str], laten
         passed = not answer.answered
         if not passed:
             reasons.append("answered a question the documents cannot answer")
-    return ItemResult(item.id, item.kind, item.question, item.answerable, answer.answered, answer.answer,
-                      answer.confidence, [asdict(c) for c in answer.citations], answer.retrieved, rank, bool(item.evidence), correct,
-                      precision, round(latency_ms, 2), passed, reasons)
+    return ItemResult(
+        item.id,
+        item.kind,
+        item.question,
+        item.answerable,
+        answer.answered,
+        answer.answer,
+        answer.confidence,
+        [asdict(c) for c in answer.citations],
+        answer.retrieved,
+        rank,
+        bool(item.evidence),
+        correct,
+        precision,
+        round(latency_ms, 2),
+        passed,
+        reasons,
+    )
 
 
 def summarise(results: list[ItemResult]) -> dict[str, float | None]:
@@ -91,9 +110,14 @@ def summarise(results: list[ItemResult]) -> dict[str, float | None]:
         "wrongly_declined": rate(answerable, lambda r: not r.answered),
     }
     for k in (1, 3, 5):
-        summary[f"recall_at_{k}"] = rate(with_evidence, lambda r, k=k: r.evidence_rank is not None and r.evidence_rank <= k)
-    summary["mrr"] = round(sum(1 / r.evidence_rank for r in with_evidence if r.evidence_rank) / len(with_evidence), 4) \
-        if with_evidence else None
+        summary[f"recall_at_{k}"] = rate(
+            with_evidence, lambda r, k=k: r.evidence_rank is not None and r.evidence_rank <= k
+        )
+    summary["mrr"] = (
+        round(sum(1 / r.evidence_rank for r in with_evidence if r.evidence_rank) / len(with_evidence), 4)
+        if with_evidence
+        else None
+    )
     precisions = [r.citation_precision for r in answerable if r.citation_precision is not None]
     summary["citation_precision"] = round(sum(precisions) / len(precisions), 4) if precisions else None
     summary["latency_p50_ms"] = round(percentile(latencies, 0.5), 2)
@@ -101,8 +125,13 @@ def summarise(results: list[ItemResult]) -> dict[str, float | None]:
     return summary
 
 
-def run_eval(name: str, pipeline: Pipeline, items: list[QuestionItem], k: int = 5,
-             progress: Callable[[ItemResult], None] | None = None) -> EvalRun:
+def run_eval(
+    name: str,
+    pipeline: Pipeline,
+    items: list[QuestionItem],
+    k: int = 5,
+    progress: Callable[[ItemResult], None] | None = None,
+) -> EvalRun:
     pipeline.answer("warm-up question about the documents")
     results: list[ItemResult] = []
     for item in items:
