@@ -27,11 +27,15 @@ class BuildReport:
 
 
 def chunk_records(doc: Document, chunks: list[Chunk]) -> list[Record]:
+    """Chroma metadata takes scalars only, so `page_starts` stays out; a paged document's
+    chunks get `page`, the 1-based page holding the chunk's first character."""
+    scalars = {k: v for k, v in doc.metadata.items() if isinstance(v, (str, int, float, bool))}
     base = {"doc_id": doc.doc_id, "title": doc.title, "source": str(doc.path), "doc_hash": doc.content_hash,
-            "doc_parts": len(chunks)} | doc.metadata
+            "doc_parts": len(chunks)} | scalars
     return [
         Record(f"{doc.doc_id}#c{c.number}", c.text,
-               base | {"chunk": c.number, "start": c.start, "end": c.end, "tokens": c.tokens, "hash": c.content_hash})
+               base | {"chunk": c.number, "start": c.start, "end": c.end, "tokens": c.tokens, "hash": c.content_hash}
+               | ({"page": doc.page_at(c.start)} if doc.page_starts else {}))
         for c in chunks
     ]
 
