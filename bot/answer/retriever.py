@@ -49,6 +49,7 @@ class HybridRetriever:
             for chunk in chunks:
                 self.chunk_sentences[chunk].append(sentence)
         self.sentence_terms = [frozenset(terms(s.text)) for s in self.sentences]
+        self.quotable = [is_quotable(s.text) for s in self.sentences]
         self.document_frequency = Counter(t for ts in self.sentence_terms for t in ts)
         self._bm25 = self._lexical_index([p.title + "\n" + p.text for p in self.passages])
 
@@ -124,6 +125,12 @@ class HybridRetriever:
                 if chunk not in ranked:
                     ranked.append(chunk)
         return ranked
+
+
+def is_quotable(sentence: str) -> bool:
+    """Whether a sentence can stand as an answer: not a heading, table row or fragment."""
+    stripped = sentence.lstrip()
+    return len(sentence.split()) >= 5 and not stripped.startswith(("#", "|")) and sentence.count("|") < 2
 
 
 def merge_overlapping(hits: list[Hit]) -> list[tuple[str, int, int]]:

@@ -1,0 +1,63 @@
+"""Questions answered by computing: how many years lie between two events the documents date."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+_ASKS_YEARS = re.compile(r"\bhow many years\b|\bhow long (after|before|between|apart)\b", re.I)
+_YEAR = re.compile(r"\b(1[6-9]\d\d|20\d\d)\b")
+_SPLIT = re.compile(r"\b(?:between|and|after|before|until|till|since|did|when)\b", re.I)
+
+
+@dataclass(frozen=True)
+class YearDifference:
+    years: int
+    sources: list[tuple[int, int]]  # (sentence index, year), earlier event first
+
+
+def _event_parts(question: str) -> list[str]:
+    """The two event descriptions of 'how many years between X and Y' style questions."""
+    body = _ASKS_YEARS.sub(" ", question)
+    body = re.sub(r"\b(apart|passed|elapsed|later|earlier|were|was|does|the|there)\b", " ", body, flags=re.I)
+    parts = [" ".join(p.strip(" ?,.").split()) for p in _SPLIT.split(body)]
+    parts = [p for p in parts if len(p.split()) >= 2][:2]
+    if len(parts) == 2:  # "the 2000 one" means "the 2000 <head noun of the first event>"
+        parts[1] = re.sub(r"\bones?\b", parts[0].split()[-1], parts[1])
+    return parts
+
+
+def _best_dated_sentence(part: str, retriever, exclude_year: int | None) -> tuple[float, int, int] | None:
+    vector = retriever.embedder.embed([part])[0]
+    scores = retriever.sentence_vectors @ vector
+    own_years = [int(y) for y in _YEAR.findall(part)]
+    best = None
+    for s in np.argsort(-scores)[:40]:
+        text = retriever.sentences[int(s)].text
+        years = [int(y) for y in _YEAR.findall(text)]
+        if own_years:
+            years = [y for y in years if y in own_years]
+        years = [y for y in years if y != exclude_year]
+        if years and retriever.quotable[int(s)]:
+            # A year named in the question is strong evidence on its own.
+            candidate = (float(scores[s]) + (0.3 if own_years else 0.0), int(s), years[0])
+            if best is None or candidate[0] > best[0]:
+                best = candidate
+    return best
+
+
+def year_difference(question: str, retriever, min_similarity: float = 0.45) -> YearDifference | None:
+    """Compute the years between two events when each is dated by a sentence of the documents."""
+    if not _ASKS_YEARS.search(question):
+        return None
+    parts = _event_parts(question)
+    if len(parts) != 2:
+        return None
+    first = _best_dated_sentence(parts[0], retriever, None)
+    second = _best_dated_sentence(parts[1], retriever, first[2] if first else None)
+    if not first or not second or min(first[0], second[0]) < min_similarity:
+        return None
+    (_, s1, y1), (_, s2, y2) = sorted([first, second], key=lambda x: x[2])
+    return YearDifference(y2 - y1, [(s1, y1), (s2, y2)])
