@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     cooldown_seconds: float = Field(5.0, ge=0, alias="QABOT_COOLDOWN_SECONDS")
     allow_dms: bool = Field(False, alias="QABOT_ALLOW_DMS")
     feedback_db: Path = Field(PROJECT_ROOT / "data" / "feedback.sqlite3", alias="QABOT_FEEDBACK_DB")
+
+    @field_validator("corpus_dir", "index_dir", "feedback_db")
+    @classmethod
+    def _relative_to_project(cls, path: Path) -> Path:
+        """Relative paths in `.env` mean the same folder whatever the working directory."""
+        return path if path.is_absolute() else PROJECT_ROOT / path
 
     @property
     def channel_ids(self) -> set[int]:
