@@ -168,6 +168,30 @@ def serve() -> None:
     run_bot(settings)
 
 
+feedback_app = typer.Typer(help="The 👍/👎 votes people gave the bot's answers on Discord.", no_args_is_help=True)
+app.add_typer(feedback_app, name="feedback")
+
+
+@feedback_app.command("export")
+def feedback_export(
+    out: Annotated[
+        Path | None, typer.Option("--out", help="YAML file to write; default: questions-feedback.yaml by the db.")
+    ] = None,
+) -> None:
+    """Write the voted questions in the question-set format (eval/questions-*.yaml) for review."""
+    from bot.feedback import export_feedback
+
+    settings = settings_or_exit()
+    if not settings.feedback_db.is_file():
+        fail(f"no feedback database at {settings.feedback_db} (QABOT_FEEDBACK_DB): nobody has voted yet.")
+    out = out or settings.feedback_db.with_name("questions-feedback.yaml")
+    count = export_feedback(settings.feedback_db, out)
+    if count:
+        console.print(f"{count} voted question(s) written to {out}; review them before adding to the fixed set.")
+    else:
+        console.print("No votes yet: nothing written.")
+
+
 @app.command()
 def run() -> None:
     """What `make run` does: update the index, then serve on Discord if DISCORD_TOKEN is set, else chat here."""
