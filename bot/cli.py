@@ -21,7 +21,11 @@ errors = Console(stderr=True)
 
 
 def fail(message: str, code: int = 1) -> None:
-    errors.print(f"[bold red]error:[/] {message}", highlight=False)
+    from rich.markup import escape
+
+    # Escaped: messages quote file contents (YAML errors, evidence), which may hold "[...]".
+    # soft_wrap: one line per problem even when stderr is not a terminal (rich wraps at 80 columns).
+    errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -59,7 +63,8 @@ def run_index_build(rebuild: bool = False, quiet: bool = False):
         except (CorpusError, IndexMismatch, IndexUnavailable) as exc:
             fail(str(exc))
     for problem in report.problems:
-        errors.print(f"[yellow]warning:[/] {problem}", highlight=False)
+        label = "" if problem.warning else "[yellow]warning:[/] "
+        errors.print(f"{label}{problem}", highlight=False)
     if not quiet:
         console.print(index_summary(report))
     return report
@@ -74,8 +79,9 @@ def index_summary(report) -> Table:
     table.add_row("chunks", *(str(report.chunks[c]) for c in ("added", "updated", "removed", "unchanged")))
     if report.texts_embedded:
         table.caption = f"{report.texts_embedded} texts embedded in {report.embed_seconds:.2f} s"
-    if report.problems:
-        table.caption = (table.caption or "") + f"  {len(report.problems)} file(s) skipped, see warnings above"
+    skipped = sum(not p.warning for p in report.problems)
+    if skipped:
+        table.caption = (table.caption or "") + f"  {skipped} file(s) skipped, see warnings above"
     return table
 
 
@@ -113,6 +119,7 @@ def search(
 
 
 def open_retriever_or_exit(opener):
+    from bot.answer.llm import LLMConfigError
     from index.manifest import IndexMismatch
     from index.store import IndexUnavailable
 
@@ -120,7 +127,7 @@ def open_retriever_or_exit(opener):
     try:
         run_index_build(quiet=True)
         return opener(settings)
-    except (IndexMismatch, IndexUnavailable) as exc:
+    except (IndexMismatch, IndexUnavailable, LLMConfigError) as exc:
         fail(str(exc))
 
 
@@ -258,8 +265,10 @@ def show_eval(runs, json_out: Path | None, markdown_out: Path | None, compare_wi
             better, worse = compare(compare_with, runs[0])
         except (OSError, ValueError) as exc:
             fail(f"cannot read {compare_with} for --compare ({exc})", 2)
-        console.print(f"[green]better since {compare_with}:[/] {', '.join(better) or 'none'}")
-        console.print(f"[red]worse since {compare_with}:[/] {', '.join(worse) or 'none'}")
+        from rich.markup import escape
+
+        console.print(f"[green]better since {escape(str(compare_with))}:[/] {escape(', '.join(better) or 'none')}")
+        console.print(f"[red]worse since {escape(str(compare_with))}:[/] {escape(', '.join(worse) or 'none')}")
     if json_out:
         write_atomic(json_out, json.dumps(to_json(runs), indent=1, ensure_ascii=False))
     if markdown_out:

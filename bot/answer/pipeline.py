@@ -23,6 +23,10 @@ class QAPipeline:
 
     @classmethod
     def open(cls, settings: Settings) -> QAPipeline:
+        if settings.llm_model:  # a misconfigured provider is reported before the index is opened
+            from bot.answer.llm import check_llm_config
+
+            check_llm_config(settings)
         retriever = open_retriever(settings)
         answerer = None
         if settings.llm_model:
