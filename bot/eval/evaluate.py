@@ -77,5 +77,5 @@ def evaluate(
         columns = (TextColumn(f"eval {name}"), BarColumn(), MofNCompleteColumn())
         with Progress(*columns, console=console, transient=True, disable=console is None) as bar:
             task = bar.add_task(name, total=len(items))
-            runs.append(run_eval(name, pipeline, items, k, lambda _: bar.advance(task)))
+            runs.append(run_eval(name, pipeline, items, k, lambda _, task=task: bar.advance(task)))
     return runs

@@ -24,7 +24,7 @@ def normalise_variants(text: str) -> tuple[str, str]:
 def contains(haystack: str, needle: str) -> bool:
     """True when the needle occurs in the haystack under either normalisation."""
     h, n = normalise_variants(haystack), normalise_variants(needle)
-    return any(nv.strip() and nv.strip() in hv for hv, nv in zip(h, n, strict=True))
+    return any(nv.strip() and nv in hv for hv, nv in zip(h, n, strict=True))
 
 
 def answer_correct(body: str, answered: bool, answers: list[str], max_chars: int = 400) -> bool:

@@ -76,14 +76,28 @@ def _check_item(n: int, raw: object, problems: list[str]) -> QuestionItem | None
     )
 
 
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """What the YAML parser found and where, on one line (its own message spans several, with an excerpt)."""
+    parts = []
+    for text, mark in (
+        (getattr(exc, "context", None), getattr(exc, "context_mark", None)),
+        (getattr(exc, "problem", None), getattr(exc, "problem_mark", None)),
+    ):
+        if text:
+            parts.append(f"{text} (line {mark.line + 1}, column {mark.column + 1})" if mark else text)
+    return "; ".join(parts) or " ".join(str(exc).split())
+
+
 def load_questions(path: Path, corpus_texts: list[str] | None = None) -> list[QuestionItem]:
     """Load and validate a question file; raise QuestionFileError listing every problem."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise QuestionFileError(path, [f"cannot read it ({exc.strerror})"]) from exc
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise QuestionFileError(path, [f"not valid YAML: {exc}"]) from exc
+    except UnicodeDecodeError as exc:
+        raise QuestionFileError(path, [f"not UTF-8 text (byte {exc.start})"]) from exc
+    except yaml.YAMLError as exc:
+        raise QuestionFileError(path, [f"not valid YAML: {_yaml_problem(exc)}"]) from exc
     if not isinstance(data, list) or not data:
         raise QuestionFileError(path, ["must be a non-empty YAML list of question items"])
     problems: list[str] = []

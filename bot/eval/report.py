@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from rich.markup import escape
 from rich.table import Table
 
 from bot.eval.runner import EvalRun
@@ -61,7 +62,8 @@ def failures_table(run: EvalRun) -> Table:
         table.add_column(column, overflow="fold")
     for item in run.items:
         if not item.passed:
-            table.add_row(item.id, item.kind, item.question, "; ".join(item.reasons), item.answer[:160])
+            cells = (item.id, item.kind, item.question, "; ".join(item.reasons), item.answer[:160])
+            table.add_row(*(escape(cell) for cell in cells))  # document text may hold "[/...]"
     return table
 
 
