@@ -537,13 +537,16 @@ class Asking(commands.Cog):
         perms = interaction.app_permissions
         if not (perms.create_public_threads and perms.send_messages_in_threads):
             return
-        if not isinstance(interaction.channel, discord.TextChannel):
+        channel = interaction.channel
+        if not isinstance(channel, discord.TextChannel):
             return
-        try:
-            thread = await message.create_thread(name=thread_name(question), auto_archive_duration=1440)
+        try:  # through the channel: a follow-up message's payload carries no guild
+            thread = await channel.create_thread(
+                name=thread_name(question), message=message, auto_archive_duration=1440
+            )
             self.bot.conversations.add(thread.id, Turn(question, answer.answer))
             await thread.send("Ask follow-up questions here: I keep this conversation in mind.")
-        except (discord.HTTPException, discord.ClientException, NotImplementedError) as exc:
+        except (discord.HTTPException, discord.ClientException, ValueError) as exc:
             log.info("no follow-up thread for /ask in channel %s (%s)", interaction.channel_id, exc)
 
 
