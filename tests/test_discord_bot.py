@@ -3,12 +3,15 @@ A real QAPipeline answers over the tiny corpus; the bot talks to dpytest's fake 
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 
 import discord.ext.test as dpytest
 import pytest
 from discord_harness import (
     Harness,
+    SpyPipeline,
     ask,
     custom_ids,
     mention,
@@ -56,8 +59,6 @@ async def test_a_mention_gets_a_cited_answer_in_a_thread_on_the_message(harness:
 async def test_every_message_in_a_qa_channel_is_a_question_and_others_are_ignored(
     real_pipeline, corpus_settings, tmp_path
 ) -> None:
-    from discord_harness import SpyPipeline
-
     bot, h = await start_bot(SpyPipeline(real_pipeline), corpus_settings, tmp_path / "fb.sqlite3")
     try:
         other = await h.guild.create_text_channel("general")
@@ -103,8 +104,6 @@ async def test_a_declined_question_is_marked(harness: Harness) -> None:
 
 
 async def test_cooldown_gives_a_polite_reply(real_pipeline, corpus_settings, tmp_path) -> None:
-    from discord_harness import SpyPipeline
-
     bot, h = await start_bot(
         SpyPipeline(real_pipeline), corpus_settings, tmp_path / "fb.sqlite3", QABOT_COOLDOWN_SECONDS=60
     )
@@ -273,3 +272,58 @@ async def test_a_mention_alone_gets_help_not_an_answer(harness: Harness) -> None
     await ask(h, mention(h))
     assert h.pipeline.calls == [] and h.threads == []
     assert "Ask me a question" in h.sent[-1]["content"]
+
+
+async def test_direct_messages_are_answered_when_enabled(real_pipeline, corpus_settings, tmp_path) -> None:
+    bot, h = await start_bot(SpyPipeline(real_pipeline), corpus_settings, tmp_path / "fb.sqlite3", QABOT_ALLOW_DMS=True)
+    try:
+        dm = await h.member.create_dm()
+        await dpytest.message(QUESTION, channel=dm, member=h.member)
+        assert h.pipeline.calls == [(QUESTION, [])]
+        reply = h.sent[-1]
+        assert "1927" in reply["content"] and reply["embeds"] and custom_ids(reply)
+        assert reply["_channel_id"] == dm.id
+    finally:
+        await stop_bot(bot)
+
+
+async def test_unknown_qa_channels_are_reported_at_start_up(
+    real_pipeline, corpus_settings, tmp_path, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot, _ = await start_bot(SpyPipeline(real_pipeline), corpus_settings, tmp_path / "fb.sqlite3", QA_CHANNEL_IDS="123")
+    try:
+        with caplog.at_level(logging.INFO, logger="qabot.discord"):
+            await bot.on_ready()
+        assert "channel 123 is unknown or not visible" in caplog.text
+    finally:
+        await stop_bot(bot)
+
+
+async def test_answers_run_off_the_event_loop_two_at_a_time(harness: Harness) -> None:
+    h = harness
+    running, peak = 0, 0
+    real_answer = h.pipeline.answer
+
+    def slow_answer(question, history=()):
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        time.sleep(0.2)  # a slow answer (an LLM, say) blocks its worker thread, not the event loop
+        running -= 1
+        return real_answer(question, history)
+
+    h.pipeline.answer = slow_answer
+    ticks = 0
+
+    async def heartbeat() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    beat = asyncio.create_task(heartbeat())
+    answers = await asyncio.gather(*(h.bot.answer(QUESTION) for _ in range(4)))
+    beat.cancel()
+    assert all("1927" in a.answer for a in answers)
+    assert peak == 2  # ANSWER_WORKERS
+    assert ticks >= 20  # ~0.4 s of answering; the loop kept ticking throughout

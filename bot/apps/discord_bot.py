@@ -389,7 +389,8 @@ class Asking(commands.Cog):
         if message.type not in (discord.MessageType.default, discord.MessageType.reply):
             return None
         content = message.content
-        mention = re.compile(rf"<@!?{me.id}>")
+        role = message.guild.self_role if message.guild else None  # "@qabot" can resolve to the bot's role
+        mention = re.compile(rf"<@!?{me.id}>" + (rf"|<@&{role.id}>" if role else ""))
         if mention.search(content):
             return mention.sub(" ", content).strip()
         channel = message.channel
@@ -426,6 +427,7 @@ class Asking(commands.Cog):
             return
         started = time.perf_counter()
         destination, thread = await self.destination(message, question)
+        via = "thread" if thread else ("dm" if message.guild is None else "channel")
         history = self.bot.conversations.history(thread.id) if thread else []
         with contextlib.suppress(discord.HTTPException):
             await destination.typing()  # one "qabot is typing…" (lasts 10 s or until the answer arrives)
@@ -433,7 +435,7 @@ class Asking(commands.Cog):
             answer = await self.bot.answer(question, history)
         except Exception:
             log.exception("answering failed")
-            log_question("message", None, started)
+            log_question(via, None, started)
             await destination.send(ERROR_REPLY, allowed_mentions=NO_MENTIONS)
             return
         answer_id = await self.prepare(answer, history)
@@ -451,7 +453,7 @@ class Asking(commands.Cog):
         await deliver(send, answer, reply, view)
         if thread and answer.answered:
             self.bot.conversations.add(thread.id, Turn(question, answer.answer))
-        log_question("thread" if thread else "channel", answer, started, answer_id)
+        log_question(via, answer, started, answer_id)
 
     async def reply_in_place(self, message: discord.Message, content: str) -> None:
         try:
