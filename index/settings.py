@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -25,19 +25,19 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(20.0, gt=0, alias="QABOT_MAX_FILE_MB")
     chroma_host: str | None = Field(None, alias="CHROMA_HOST")
     chroma_port: int = Field(8000, alias="CHROMA_PORT")
-    chroma_token: str | None = Field(None, alias="CHROMA_AUTH_TOKEN")
+    chroma_token: SecretStr | None = Field(None, alias="CHROMA_AUTH_TOKEN")
 
     # Answering
     top_k: int = Field(5, ge=1, le=50, alias="QABOT_TOP_K")
     max_question_chars: int = Field(1000, ge=10, alias="QABOT_MAX_QUESTION_CHARS")
     llm_model: str | None = Field(None, alias="QABOT_LLM")
     llm_base_url: str | None = Field(None, alias="QABOT_LLM_BASE_URL")
-    llm_api_key: str | None = Field(None, alias="QABOT_LLM_API_KEY")
+    llm_api_key: SecretStr | None = Field(None, alias="QABOT_LLM_API_KEY")
     llm_timeout: float = Field(30.0, gt=0, alias="QABOT_LLM_TIMEOUT")
     llm_context_tokens: int = Field(3000, ge=200, alias="QABOT_LLM_CONTEXT_TOKENS")
 
     # Discord
-    discord_token: str | None = Field(None, alias="DISCORD_TOKEN")
+    discord_token: SecretStr | None = Field(None, alias="DISCORD_TOKEN")
     discord_guild_id: int | None = Field(None, alias="DISCORD_GUILD_ID")
     qa_channel_ids: str = Field("", alias="QA_CHANNEL_IDS")
     admin_role: str | None = Field(None, alias="QABOT_ADMIN_ROLE")

@@ -236,7 +236,7 @@ async def test_start_up_prints_the_invite_and_syncs_to_the_guild_or_globally(
     assert synced == [guild_id or "global"]
     out = capsys.readouterr().out
     assert "oauth2/authorize" in out and "scope=bot+applications.commands" in out
-    assert h.bot.settings.discord_token not in out
+    assert h.bot.settings.discord_token.get_secret_value() not in out
     if guild_id:
         assert {c.name for c in h.bot.tree.get_commands(guild=discord.Object(guild_id))} == {
             "ask",

@@ -19,6 +19,9 @@ MAX_ANSWER_CHARS = 400
 WEIGHTS = {"dense": 0.40, "context": 0.10, "lexical": 0.20, "typed": 0.05, "rank": 0.05, "novelty": 0.20}
 DECLINE_BELOW = 0.31
 CANDIDATE_PASSAGES = 8
+FOLLOW_UP_CONTEXT_WEIGHT = 0.3
+ALREADY_QUOTED_PENALTY = 0.1
+TYPED_MARGIN = 0.08
 _CAPITALISED = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-z]{2,})\b")
 
 
@@ -44,7 +47,7 @@ class ExtractiveAnswerer:
         computed = year_difference(question, self.retriever)
         if computed:
             return self.compose_computed(question, retrieval, computed)
-        ranked = self.score_sentences(f"{context} {question}", retrieval, kind)
+        ranked = self.score_sentences(question, retrieval, kind, context)
         if not ranked or ranked[0].score < DECLINE_BELOW:
             return self.decline(question, retrieval, ranked[0].score if ranked else 0.0, "nothing close enough")
         if kind.required and not ranked[0].typed:
@@ -58,10 +61,16 @@ class ExtractiveAnswerer:
         numbers = [n for n in re.findall(r"\b\d+\b", question) if n not in words(nearby)]
         return names + numbers
 
-    def score_sentences(self, question: str, retrieval: Retrieval, kind: QuestionType) -> list[Scored]:
+    def score_sentences(
+        self, question: str, retrieval: Retrieval, kind: QuestionType, context: str = ""
+    ) -> list[Scored]:
+        """Rank candidate sentences. For a follow-up, the earlier turn's words count for less than the
+        question's own, and a sentence the earlier answer already quoted must earn its place again."""
         r = self.retriever
         query_terms = set(terms(question))
-        weights = {t: r.idf(t) for t in query_terms}
+        weights = {t: FOLLOW_UP_CONTEXT_WEIGHT * r.idf(t) for t in set(terms(context))}
+        weights |= {t: r.idf(t) for t in query_terms}
+        seen = " ".join(context.split())
         total = sum(weights.values()) or 1.0
         rank_of = {r.by_id[h.chunk.id]: rank for rank, h in enumerate(retrieval.hits[:CANDIDATE_PASSAGES])}
         candidates = {s for chunk in rank_of for s in r.chunk_sentences[chunk]}
@@ -80,8 +89,16 @@ class ExtractiveAnswerer:
                 "novelty": len(sentence_terms - query_terms) / (len(sentence_terms) or 1),
             }
             score = sum(WEIGHTS[name] * value for name, value in features.items())
+            if seen and " ".join(r.sentences[s].text.split()) in seen:
+                score -= ALREADY_QUOTED_PENALTY
             scored.append(Scored(s, score, bool(features["typed"])))
-        return sorted(scored, key=lambda x: x.score, reverse=True)
+        scored.sort(key=lambda x: x.score, reverse=True)
+        if kind.name == "person":  # the best sentence naming someone leads when it is close enough
+            typed = next((x for x in scored[:5] if x.typed), None)
+            if typed and typed is not scored[0] and typed.score >= scored[0].score - TYPED_MARGIN:
+                scored.remove(typed)
+                scored.insert(0, typed)
+        return scored
 
     def neighbours(self, s: int) -> list[int]:
         r = self.retriever

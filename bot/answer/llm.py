@@ -113,7 +113,7 @@ def check_llm_config(settings: Settings) -> LLMConfig:
             "offline extractive answerer)."
         )
     base_url = (settings.llm_base_url or "").strip() or None
-    api_key = (settings.llm_api_key or "").strip() or None
+    api_key = (settings.llm_api_key.get_secret_value() if settings.llm_api_key else "").strip() or None
     if provider in _KEY_ENV and not api_key:
         api_key = os.environ.get(_KEY_ENV[provider], "").strip() or None
         if not api_key:

@@ -66,7 +66,7 @@ _RULES: list[tuple[str, QuestionType]] = [
         QuestionType("number", required=True),
     ),
     (
-        r"^\s*(who|whom|whose)\b|\bwhich (expert|person|official|minister|spokesman|spokesperson|professor|leader|"
+        r"^\s*((and|but|so|then|ok|okay)\s+)?(who|whom|whose)\b|\bwhich (expert|person|official|minister|spokesman|spokesperson|professor|leader|"
         r"analyst)\b|\bwho(?:'s| is| was)\b",
         QuestionType("person"),
     ),

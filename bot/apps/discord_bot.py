@@ -691,7 +691,7 @@ def run_bot(settings: Settings) -> None:
     """Open the index and the feedback store, then run the bot until interrupted."""
     from bot.answer.pipeline import QAPipeline
 
-    token = settings.discord_token
+    token = settings.discord_token.get_secret_value() if settings.discord_token else ""
     if not token:
         raise SystemExit(
             "DISCORD_TOKEN is not set. Create a bot at https://discord.com/developers/applications "
