@@ -66,8 +66,8 @@ _RULES: list[tuple[str, QuestionType]] = [
         QuestionType("number", required=True),
     ),
     (
-        r"^\s*((and|but|so|then|ok|okay)\s+)?(who|whom|whose)\b|\bwhich (expert|person|official|minister|spokesman|spokesperson|professor|leader|"
-        r"analyst)\b|\bwho(?:'s| is| was)\b",
+        r"^\s*((and|but|so|then|ok|okay)\s+)?(who|whom|whose)\b|\bwho(?:'s| is| was)\b"
+        r"|\bwhich (expert|person|official|minister|spokesman|spokesperson|professor|leader|analyst)\b",
         QuestionType("person"),
     ),
 ]
