@@ -92,8 +92,9 @@ def build_index(settings: Settings, rebuild: bool = False, progress: Progress | 
         d.doc_id: {"hash": d.content_hash, "title": d.title, "chunks": report.chunks_per_doc[d.doc_id]}
         for d in documents
     }
+    unreadable = _unreadable_ids(settings, report.problems)
     for doc_id, info in (found.documents if found else {}).items():
-        if doc_id not in wanted.documents and any(p.path.as_posix().endswith(doc_id) for p in report.problems):
+        if doc_id not in wanted.documents and doc_id in unreadable:
             wanted.documents[doc_id] = info  # unreadable now, but its indexed copy is kept
     wanted.complete = True
     write_manifest(index_dir, wanted)
@@ -101,11 +102,23 @@ def build_index(settings: Settings, rebuild: bool = False, progress: Progress | 
     return report
 
 
+def _unreadable_ids(settings: Settings, problems: list[LoadProblem]) -> set[str]:
+    """The doc ids of files that exist but cannot be read now (their indexed copy is kept).
+    Matched exactly: a suffix match kept 'b.txt' when 'ab.txt' or 'sub/b.txt' was unreadable."""
+    ids = set()
+    for problem in problems:
+        try:
+            ids.add(problem.path.relative_to(settings.corpus_dir).as_posix())
+        except ValueError:
+            ids.add(problem.path.as_posix())
+    return ids
+
+
 def _remove_deleted(store: IndexStore, stored: dict[str, StoredDoc], documents: list[Document], report: BuildReport) -> None:
     present = {d.doc_id for d in documents}
-    unreadable = {p.path.as_posix() for p in report.problems}
+    unreadable = _unreadable_ids(store.settings, report.problems)
     for doc_id, info in stored.items():
-        if doc_id in present or any(path.endswith("/" + doc_id) or path == doc_id for path in unreadable):
+        if doc_id in present or doc_id in unreadable:
             continue
         store.remove_document(doc_id)
         report.documents["removed"] += 1

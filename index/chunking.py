@@ -13,6 +13,7 @@ ENCODING = "cl100k_base"
 CHUNKER_VERSION = 1
 
 _SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"“‘'(\[]?[A-Z0-9])")
+_LAST_SPACE = re.compile(r".*\s", re.DOTALL)  # greedy: matches up to the last whitespace
 _ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "st", "sq", "gen", "col", "lt", "sen", "rep", "gov",
     "jr", "sr", "inc", "ltd", "co", "corp", "vs", "etc", "no", "jan", "feb", "mar", "apr",
@@ -100,14 +101,16 @@ def _split_long(text: str, span: Span, max_tokens: int) -> list[tuple[Span, int]
         window = text[start : min(span.end, start + max_tokens * 8)]
         ids = enc.encode(window, disallowed_special=())
         if len(ids) <= max_tokens:
-            end = start + len(window)
+            end = start + len(window)  # the window may stop short of the sentence's end
         else:
-            end = start + len(enc.decode(ids[:max_tokens]))
-            space = text.rfind(" ", start + 1, end)
-            if space > start:
-                end = space  # never cut a word when a space is available
-            while count_tokens(text[start:end]) > max_tokens:
-                end -= max(1, (end - start) // 10)
+            # (decoding a cut multi-byte character can add replacement characters: clamp)
+            end = min(span.end, start + len(enc.decode(ids[:max_tokens])))
+        if end < span.end:
+            space = _LAST_SPACE.match(text, start + 1, end + 1)
+            if space:
+                end = space.end() - 1  # never cut a word when any whitespace (tab, NBSP, ...) is available
+        while count_tokens(text[start:end]) > max_tokens:
+            end -= max(1, (end - start) // 10)
         piece = _trim(text, Span(start, end))
         if piece.end > piece.start:
             pieces.append((piece, count_tokens(text[piece.start : piece.end])))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -68,7 +69,30 @@ def wipe_index_dir(index_dir: Path) -> None:
             f"{index_dir} holds files that are not part of an index ({', '.join(foreign[:3])}); "
             "refusing to delete it. Point QABOT_INDEX_DIR at a folder of its own."
         )
+    _forget_cached_client(index_dir)
     shutil.rmtree(index_dir)
+
+
+def _forget_cached_client(index_dir: Path) -> None:
+    """Chroma keeps one open System per folder for the life of the process; a client opened
+    on the folder after it was deleted would get that stale System (still reading the deleted
+    sqlite file, failing on writes). Stop and drop it so the next client starts afresh."""
+    try:
+        from chromadb.api.shared_system_client import SharedSystemClient
+    except ImportError:  # chromadb not loaded in a way we know: nothing is cached
+        return
+    target = index_dir.resolve()
+    for identifier in list(getattr(SharedSystemClient, "_identifier_to_system", {})):
+        try:
+            same = Path(identifier).resolve() == target
+        except (OSError, ValueError):
+            same = False
+        if same:
+            system = SharedSystemClient._identifier_to_system.pop(identifier, None)
+            SharedSystemClient._identifier_to_refcount.pop(identifier, None)
+            if system is not None:
+                with contextlib.suppress(Exception):
+                    system.stop()
 
 
 def open_client(settings: Settings) -> Any:
