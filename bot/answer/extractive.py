@@ -10,7 +10,7 @@ import numpy as np
 from bot.answer.arithmetic import year_difference
 from bot.answer.question import QuestionType, question_type
 from bot.answer.retriever import HybridRetriever, Retrieval
-from bot.answer.text import fold, terms, words
+from bot.answer.text import STOPWORDS, fold, terms, words
 from bot.answer.types import Answer, Citation, Passage
 
 MAX_ANSWER_CHARS = 400
@@ -56,7 +56,7 @@ class ExtractiveAnswerer:
 
     def unknown_names(self, question: str, retrieval: Retrieval) -> list[str]:
         """Names and numbers the question hinges on that the documents never mention."""
-        names = [m for m in _CAPITALISED.findall(question) if fold(m) not in self.vocabulary]
+        names = [m for m in _CAPITALISED.findall(question) if fold(m) not in self.vocabulary | STOPWORDS]
         nearby = " ".join(h.chunk.text for h in retrieval.hits)
         numbers = [n for n in re.findall(r"\b\d+\b", question) if n not in words(nearby)]
         return names + numbers

@@ -38,7 +38,12 @@ _MONEY = re.compile(
     re.IGNORECASE,
 )
 _MONTHS = "january february march april may june july august september october november december"
-_DATE = re.compile(r"\b(1[6-9]\d\d|20\d\d)\b|\b(" + "|".join(_MONTHS.split()) + r")\b", re.IGNORECASE)
+_DATE = re.compile(
+    r"\b(1[6-9]\d\d|20\d\d)\b|\b(" + "|".join(_MONTHS.split()) + r")\b"
+    r"|o'clock|\b\d{1,2}(:\d\d)?\s*([ap]\.?m\b)|\b\d{1,2}:\d\d\b"
+    r"|\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|morning|evening|noon|midnight)\b",
+    re.IGNORECASE,
+)
 _NAME = re.compile(r"\b[A-Z][a-z’'\-]+(?:\s+(?:[A-Z][a-z’'\-]+|bin|de|van|von|al))+\b")
 
 

@@ -94,7 +94,7 @@ def score_item(item: QuestionItem, answer: Answer, chunk_texts: list[str], laten
     )
 
 
-def summarise(results: list[ItemResult]) -> dict[str, float | None]:
+def summarise(results: list[ItemResult], k: int = 5) -> dict[str, float | None]:
     answerable = [r for r in results if r.answerable]
     unanswerable = [r for r in results if not r.answerable]
     with_evidence = [r for r in answerable if r.has_evidence]
@@ -109,9 +109,9 @@ def summarise(results: list[ItemResult]) -> dict[str, float | None]:
         "declined_correctly": rate(unanswerable, lambda r: not r.answered),
         "wrongly_declined": rate(answerable, lambda r: not r.answered),
     }
-    for k in (1, 3, 5):
-        summary[f"recall_at_{k}"] = rate(
-            with_evidence, lambda r, k=k: r.evidence_rank is not None and r.evidence_rank <= k
+    for depth in sorted({1, 3, 5, k}):
+        summary[f"recall_at_{depth}"] = rate(
+            with_evidence, lambda r, k=depth: r.evidence_rank is not None and r.evidence_rank <= k
         )
     summary["mrr"] = (
         round(sum(1 / r.evidence_rank for r in with_evidence if r.evidence_rank) / len(with_evidence), 4)
@@ -147,4 +147,5 @@ def run_eval(
     by_kind: dict[str, list[ItemResult]] = defaultdict(list)
     for r in results:
         by_kind[r.kind].append(r)
-    return EvalRun(name, summarise(results), {kind: summarise(rs) for kind, rs in sorted(by_kind.items())}, results)
+    by_kind_summary = {kind: summarise(rs, k) for kind, rs in sorted(by_kind.items())}
+    return EvalRun(name, summarise(results, k), by_kind_summary, results)
