@@ -54,7 +54,7 @@ def _fresh(doc: Document, stored: StoredDoc | None) -> bool:
 
 def _fast_path_ok(settings: Settings, found: Manifest | None, documents: list[Document], problems: list[LoadProblem]) -> bool:
     """True when the manifest proves the last build finished from exactly these files."""
-    if settings.chroma_host or found is None or not found.complete or problems:
+    if settings.chroma_host or found is None or not found.complete or any(not p.warning for p in problems):
         return False
     current = {d.doc_id: d.content_hash for d in documents}
     sqlite = settings.index_dir / "chroma.sqlite3"
@@ -106,7 +106,7 @@ def _unreadable_ids(settings: Settings, problems: list[LoadProblem]) -> set[str]
     """The doc ids of files that exist but cannot be read now (their indexed copy is kept).
     Matched exactly: a suffix match kept 'b.txt' when 'ab.txt' or 'sub/b.txt' was unreadable."""
     ids = set()
-    for problem in problems:
+    for problem in (p for p in problems if not p.warning):
         try:
             ids.add(problem.path.relative_to(settings.corpus_dir).as_posix())
         except ValueError:

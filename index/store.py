@@ -102,7 +102,7 @@ def open_client(settings: Settings) -> Any:
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
     try:
         if settings.chroma_host:
-            headers = {"Authorization": f"Bearer {settings.chroma_token}"} if settings.chroma_token else None
+            headers = {"Authorization": f"Bearer {settings.chroma_token.get_secret_value()}"} if settings.chroma_token else None
             return chromadb.HttpClient(
                 host=settings.chroma_host, port=settings.chroma_port, headers=headers, settings=chroma_settings
             )
