@@ -109,7 +109,7 @@ def register_chroma_function() -> Any:
         def __init__(self) -> None:
             pass
 
-        def __call__(self, input: Documents) -> Embeddings:  # noqa: A002 (Chroma's name)
+        def __call__(self, input: Documents) -> Embeddings:
             return list(get_embedder().embed(list(input)))
 
         @staticmethod
