@@ -33,17 +33,30 @@ class BaselineIndex:
 
         splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200, add_start_index=True)
         pieces = splitter.split_documents(
-            [LCDocument(d.text, metadata={"doc_id": d.doc_id, "title": d.title, "source": str(d.path)}) for d in documents]
+            [
+                LCDocument(d.text, metadata={"doc_id": d.doc_id, "title": d.title, "source": str(d.path)})
+                for d in documents
+            ]
         )
         client = chromadb.EphemeralClient(ChromaSettings(anonymized_telemetry=False))
-        self.store = Chroma(collection_name=f"baseline-{uuid.uuid4().hex[:8]}", client=client,
-                            embedding_function=langchain_embeddings(), collection_metadata={"hnsw:space": "cosine"})
+        self.store = Chroma(
+            collection_name=f"baseline-{uuid.uuid4().hex[:8]}",
+            client=client,
+            embedding_function=langchain_embeddings(),
+            collection_metadata={"hnsw:space": "cosine"},
+        )
         ids = [f"{p.metadata['doc_id']}@{p.metadata['start_index']}" for p in pieces]
         if pieces:
             self.store.add_documents(pieces, ids=ids)
         self.chunks = {
-            i: BaselineChunk(i, p.metadata["doc_id"], p.metadata["title"], p.metadata["source"],
-                             p.metadata["start_index"], p.page_content)
+            i: BaselineChunk(
+                i,
+                p.metadata["doc_id"],
+                p.metadata["title"],
+                p.metadata["source"],
+                p.metadata["start_index"],
+                p.page_content,
+            )
             for i, p in zip(ids, pieces, strict=True)
         }
 

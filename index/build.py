@@ -17,8 +17,12 @@ Progress = Callable[[int, int], None]  # (advance, total)
 
 @dataclass
 class BuildReport:
-    documents: dict[str, int] = field(default_factory=lambda: dict.fromkeys(("added", "updated", "removed", "unchanged"), 0))
-    chunks: dict[str, int] = field(default_factory=lambda: dict.fromkeys(("added", "updated", "removed", "unchanged"), 0))
+    documents: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(("added", "updated", "removed", "unchanged"), 0)
+    )
+    chunks: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(("added", "updated", "removed", "unchanged"), 0)
+    )
     problems: list[LoadProblem] = field(default_factory=list)
     chunks_per_doc: dict[str, int] = field(default_factory=dict)
     texts_embedded: int = 0
@@ -30,12 +34,21 @@ def chunk_records(doc: Document, chunks: list[Chunk]) -> list[Record]:
     """Chroma metadata takes scalars only, so `page_starts` stays out; a paged document's
     chunks get `page`, the 1-based page holding the chunk's first character."""
     scalars = {k: v for k, v in doc.metadata.items() if isinstance(v, (str, int, float, bool))}
-    base = {"doc_id": doc.doc_id, "title": doc.title, "source": str(doc.path), "doc_hash": doc.content_hash,
-            "doc_parts": len(chunks)} | scalars
+    base = {
+        "doc_id": doc.doc_id,
+        "title": doc.title,
+        "source": str(doc.path),
+        "doc_hash": doc.content_hash,
+        "doc_parts": len(chunks),
+    } | scalars
     return [
-        Record(f"{doc.doc_id}#c{c.number}", c.text,
-               base | {"chunk": c.number, "start": c.start, "end": c.end, "tokens": c.tokens, "hash": c.content_hash}
-               | ({"page": doc.page_at(c.start)} if doc.page_starts else {}))
+        Record(
+            f"{doc.doc_id}#c{c.number}",
+            c.text,
+            base
+            | {"chunk": c.number, "start": c.start, "end": c.end, "tokens": c.tokens, "hash": c.content_hash}
+            | ({"page": doc.page_at(c.start)} if doc.page_starts else {}),
+        )
         for c in chunks
     ]
 
@@ -52,7 +65,9 @@ def _fresh(doc: Document, stored: StoredDoc | None) -> bool:
     return stored is not None and stored.doc_hash == doc.content_hash and stored.complete
 
 
-def _fast_path_ok(settings: Settings, found: Manifest | None, documents: list[Document], problems: list[LoadProblem]) -> bool:
+def _fast_path_ok(
+    settings: Settings, found: Manifest | None, documents: list[Document], problems: list[LoadProblem]
+) -> bool:
     """True when the manifest proves the last build finished from exactly these files."""
     if settings.chroma_host or found is None or not found.complete or any(not p.warning for p in problems):
         return False
@@ -62,8 +77,9 @@ def _fast_path_ok(settings: Settings, found: Manifest | None, documents: list[Do
     return healthy and current == {d: info["hash"] for d, info in found.documents.items()}
 
 
-def build_index(settings: Settings, rebuild: bool = False, progress: Progress | None = None,
-                store: IndexStore | None = None) -> BuildReport:
+def build_index(
+    settings: Settings, rebuild: bool = False, progress: Progress | None = None, store: IndexStore | None = None
+) -> BuildReport:
     started = time.perf_counter()
     report = BuildReport()
     documents, report.problems = load_corpus(settings.corpus_dir, settings.max_file_mb)
@@ -114,7 +130,9 @@ def _unreadable_ids(settings: Settings, problems: list[LoadProblem]) -> set[str]
     return ids
 
 
-def _remove_deleted(store: IndexStore, stored: dict[str, StoredDoc], documents: list[Document], report: BuildReport) -> None:
+def _remove_deleted(
+    store: IndexStore, stored: dict[str, StoredDoc], documents: list[Document], report: BuildReport
+) -> None:
     present = {d.doc_id for d in documents}
     unreadable = _unreadable_ids(store.settings, report.problems)
     for doc_id, info in stored.items():
@@ -125,8 +143,13 @@ def _remove_deleted(store: IndexStore, stored: dict[str, StoredDoc], documents: 
         report.chunks["removed"] += info.chunks
 
 
-def _write_changed(store: IndexStore, stored: dict[str, StoredDoc], documents: list[Document],
-                   report: BuildReport, progress: Progress | None) -> None:
+def _write_changed(
+    store: IndexStore,
+    stored: dict[str, StoredDoc],
+    documents: list[Document],
+    report: BuildReport,
+    progress: Progress | None,
+) -> None:
     from index.embedding import get_embedder
 
     pending = []

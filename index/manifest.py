@@ -77,6 +77,7 @@ def check_compatible(found: Manifest | None, wanted: Manifest) -> None:
             differences.append(f"chunker {key}={found.chunker.get(key)} (now {value})")
     if differences:
         raise IndexMismatch(
-            "The index was built with other settings: " + "; ".join(differences)
+            "The index was built with other settings: "
+            + "; ".join(differences)
             + ". Run `qabot index --rebuild` to rebuild it with the current settings."
         )

@@ -63,7 +63,11 @@ def wipe_index_dir(index_dir: Path) -> None:
     """Remove an embedded index folder, refusing folders that hold anything but an index."""
     if not index_dir.exists():
         return
-    foreign = [p.name for p in index_dir.iterdir() if p.is_file() and p.name not in _CHROMA_FILES and not p.name.startswith(".")]
+    foreign = [
+        p.name
+        for p in index_dir.iterdir()
+        if p.is_file() and p.name not in _CHROMA_FILES and not p.name.startswith(".")
+    ]
     if foreign:
         raise IndexUnavailable(
             f"{index_dir} holds files that are not part of an index ({', '.join(foreign[:3])}); "
@@ -102,7 +106,11 @@ def open_client(settings: Settings) -> Any:
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
     try:
         if settings.chroma_host:
-            headers = {"Authorization": f"Bearer {settings.chroma_token.get_secret_value()}"} if settings.chroma_token else None
+            headers = (
+                {"Authorization": f"Bearer {settings.chroma_token.get_secret_value()}"}
+                if settings.chroma_token
+                else None
+            )
             return chromadb.HttpClient(
                 host=settings.chroma_host, port=settings.chroma_port, headers=headers, settings=chroma_settings
             )
@@ -111,10 +119,13 @@ def open_client(settings: Settings) -> Any:
     except IndexUnavailable:
         raise
     except Exception as exc:  # chromadb raises many types for a bad folder or server
-        where = f"the Chroma server {settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host else f"the index folder {settings.index_dir}"
+        where = (
+            f"the Chroma server {settings.chroma_host}:{settings.chroma_port}"
+            if settings.chroma_host
+            else f"the index folder {settings.index_dir}"
+        )
         raise IndexUnavailable(
-            f"Cannot open {where} ({type(exc).__name__}: {exc}). "
-            "If the folder is damaged, run `qabot index --rebuild`."
+            f"Cannot open {where} ({type(exc).__name__}: {exc}). If the folder is damaged, run `qabot index --rebuild`."
         ) from exc
 
 
@@ -144,8 +155,16 @@ class IndexStore:
         found: dict[str, dict[str, Any]] = {}
         for collection, kind in ((self.chunks, "chunks"), (self.sentences, "sentences")):
             for meta in collection.get(include=["metadatas"])["metadatas"] or []:
-                entry = found.setdefault(meta["doc_id"], {"hash": meta["doc_hash"], "chunks": 0, "sentences": 0,
-                                                           "expected_chunks": -1, "expected_sentences": -1})
+                entry = found.setdefault(
+                    meta["doc_id"],
+                    {
+                        "hash": meta["doc_hash"],
+                        "chunks": 0,
+                        "sentences": 0,
+                        "expected_chunks": -1,
+                        "expected_sentences": -1,
+                    },
+                )
                 if meta["doc_hash"] != entry["hash"]:
                     entry["hash"] = "mixed"
                 entry[kind] += 1
@@ -194,7 +213,9 @@ class IndexStore:
         )
         return [
             (Record(i, t, m), 1.0 - d)
-            for i, t, m, d in zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0], strict=True)
+            for i, t, m, d in zip(
+                result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0], strict=True
+            )
         ]
 
     def all_chunks(self) -> list[Record]:
