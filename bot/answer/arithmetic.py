@@ -31,7 +31,7 @@ def _event_parts(question: str) -> list[str]:
 
 def _best_dated_sentence(part: str, retriever, exclude_year: int | None) -> tuple[float, int, int] | None:
     vector = retriever.embedder.embed([part])[0]
-    scores = retriever.sentence_vectors @ vector
+    scores = retriever.sentence_vectors @ vector  # raw cosine: min_similarity is calibrated on it
     own_years = [int(y) for y in _YEAR.findall(part)]
     best = None
     for s in np.argsort(-scores)[:40]:

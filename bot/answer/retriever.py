@@ -15,6 +15,7 @@ from index.settings import Settings
 
 RRF_K = 60
 CANDIDATES = 30
+HUBNESS_PENALTY = 0.4
 
 
 @dataclass
@@ -39,6 +40,7 @@ class HybridRetriever:
         records, vectors = store.all_sentences()
         order = sorted(range(len(records)), key=lambda i: (records[i].metadata["doc_id"], records[i].metadata["start"]))
         self.sentence_vectors = vectors[order]
+        self.sentence_hubness = self._hubness(self.sentence_vectors)
         self.sentences = [
             Sentence(r.id, r.metadata["doc_id"], r.metadata["start"], r.metadata["end"], r.text)
             for r in (records[i] for i in order)
@@ -82,6 +84,21 @@ class HybridRetriever:
             index.index([terms(t) or ["_"] for t in texts], show_progress=False)
         return index
 
+    @staticmethod
+    def _hubness(vectors: np.ndarray) -> np.ndarray:
+        """How close each sentence is to the corpus's common direction. Topic sentences that resemble
+        everything ("hubs") otherwise win for every question; subtracting part of this fixes that."""
+        if not len(vectors):
+            return np.zeros(0, dtype=np.float32)
+        centroid = vectors.mean(axis=0)
+        return vectors @ (centroid / (np.linalg.norm(centroid) or 1.0))
+
+    def sentence_scores(self, vector: np.ndarray) -> np.ndarray:
+        """Hubness-corrected cosine of a query vector with every sentence."""
+        if not len(self.sentences):
+            return np.zeros(0)
+        return self.sentence_vectors @ vector - HUBNESS_PENALTY * self.sentence_hubness
+
     def idf(self, term: str) -> float:
         """Inverse sentence frequency: rare terms weigh more; unseen terms weigh most."""
         n = len(self.sentences) or 1
@@ -105,7 +122,7 @@ class HybridRetriever:
             return Retrieval(query, vector, [], np.zeros(0))
         dense = {self.by_id[r.id]: score for r, score in self.store.query_chunks(vector, CANDIDATES)}
         lexical = self.lexical_scores(query)
-        sentence_scores = self.sentence_vectors @ vector if len(self.sentences) else np.zeros(0)
+        sentence_scores = self.sentence_scores(vector)
         fused: dict[int, float] = defaultdict(float)
         for rank, i in enumerate(sorted(dense, key=dense.get, reverse=True)):
             fused[i] += 1 / (RRF_K + rank)

@@ -1,0 +1,111 @@
+"""Refit the extractive answerer's feature weights and decline threshold on the question sets.
+
+Prints the best weights found by a grid search (objective: answer accuracy + 0.5 x declined-correctly,
+with wrongly declined answers above 5% penalised) next to the current ones. It only reports: copy the
+numbers into bot/answer/extractive.py by hand, and re-run `qabot eval` to confirm.
+
+    .venv/bin/python bench/fit_weights.py [eval/questions-*.yaml ...]
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from bot.answer import extractive
+from bot.answer.arithmetic import year_difference
+from bot.answer.pipeline import QAPipeline
+from bot.answer.question import question_type
+from bot.eval.evaluate import load_all
+from bot.eval.metrics import contains
+from index.build import build_index
+from index.settings import get_settings
+
+NAMES = list(extractive.WEIGHTS)
+
+
+def collect(pipeline: QAPipeline, items) -> list[tuple]:
+    """Per question: (item, kind, fixed outcome or None, [(features, window holds an answer)])."""
+    answerer, retriever = pipeline.extractive, pipeline.retriever
+    rows = []
+    for item in items:
+        kind = question_type(item.question)
+        retrieval = retriever.run(item.question, pipeline.settings.top_k)
+        fixed = None
+        if answerer.unknown_names(item.question, retrieval):
+            fixed = "declined"
+        elif computed := year_difference(item.question, retriever):
+            answer = answerer.compose_computed(item.question, retrieval, computed)
+            fixed = "correct" if any(contains(answer.answer, a) for a in item.answers) else "wrong"
+        candidates = []
+        for scored in answerer.score_sentences(item.question, retrieval, kind):
+            first, last = answerer.window(scored.sentence, retrieval)
+            text = " ".join(retriever.sentences[s].text for s in range(first, last + 1))
+            good = item.answerable and any(contains(text, a) for a in item.answers)
+            candidates.append((scored.features, good))
+        rows.append((item, kind, fixed, candidates))
+    return rows
+
+
+def outcome(kind, fixed, candidates, weights, threshold) -> str:
+    if fixed:
+        return fixed
+    if not candidates:
+        return "declined"
+    scores = [sum(weights[n] * f[n] for n in NAMES) for f, _ in candidates]
+    order = sorted(range(len(candidates)), key=lambda i: -scores[i])
+    top = order[0]
+    if kind.name == "person":
+        typed = next((i for i in order[:5] if candidates[i][0]["typed"]), None)
+        if typed is not None and scores[typed] >= scores[top] - extractive.TYPED_MARGIN:
+            top = typed
+    if scores[top] < threshold or (kind.required and not candidates[top][0]["typed"]):
+        return "declined"
+    return "correct" if candidates[top][1] else "wrong"
+
+
+def score(rows, weights, threshold) -> tuple[float, float, float, float]:
+    answerable = [r for r in rows if r[0].answerable]
+    other = [r for r in rows if not r[0].answerable]
+    results = [outcome(kind, fixed, c, weights, threshold) for _, kind, fixed, c in rows]
+    by_id = {r[0].id: res for r, res in zip(rows, results, strict=True)}
+    accuracy = sum(by_id[r[0].id] == "correct" for r in answerable) / len(answerable)
+    declined = sum(by_id[r[0].id] == "declined" for r in other) / max(1, len(other))
+    wrongly = sum(by_id[r[0].id] == "declined" for r in answerable) / len(answerable)
+    return accuracy + 0.5 * declined - max(0.0, wrongly - 0.05), accuracy, declined, wrongly
+
+
+def main() -> None:
+    settings = get_settings()
+    files = [Path(a) for a in sys.argv[1:]] or sorted(Path("eval").glob("questions-*.yaml"))
+    build_index(settings)
+    pipeline = QAPipeline.open(settings.model_copy(update={"llm_model": None}))
+    items = load_all(files, None)
+    rows = collect(pipeline, items)
+    current = score(rows, extractive.WEIGHTS, extractive.DECLINE_BELOW)
+    grid = {
+        "dense": [0.3, 0.4, 0.5, 0.6],
+        "context": [0.0, 0.1, 0.2],
+        "lexical": [0.1, 0.2, 0.3],
+        "typed": [0.0, 0.05, 0.1],
+        "rank": [0.0, 0.05, 0.1],
+        "novelty": [0.0, 0.1, 0.2, 0.3],
+    }
+    best = None
+    for values in itertools.product(*(grid[n] for n in NAMES)):
+        weights = dict(zip(NAMES, values, strict=True))
+        for threshold in np.arange(0.0, 0.6, 0.01):
+            result = score(rows, weights, threshold)
+            if best is None or result[0] > best[0][0]:
+                best = (result, weights, round(float(threshold), 2))
+    print(f"current: weights={extractive.WEIGHTS} threshold={extractive.DECLINE_BELOW}")
+    print("         objective={:.3f} accuracy={:.3f} declined={:.3f} wrongly_declined={:.3f}".format(*current))
+    print(f"best:    weights={best[1]} threshold={best[2]}")
+    print("         objective={:.3f} accuracy={:.3f} declined={:.3f} wrongly_declined={:.3f}".format(*best[0]))
+
+
+if __name__ == "__main__":
+    main()
