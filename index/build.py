@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from index.chunking import Chunk, Span, chunk_text, split_sentences
 from index.documents import Document, LoadProblem, load_corpus
 from index.manifest import Manifest, check_compatible, expected_manifest, read_manifest, write_manifest
-from index.settings import Settings
+from index.settings import PROJECT_ROOT, Settings
 from index.store import IndexStore, Record, StoredDoc, ensure_writable, wipe_index_dir
 
 Progress = Callable[[int, int], None]  # (advance, total)
@@ -30,6 +31,14 @@ class BuildReport:
     embed_seconds: float = 0.0
 
 
+def display_path(path: Path) -> str:
+    """A document's path as people should see it in citations: relative to the project when inside it."""
+    try:
+        return path.resolve().relative_to(PROJECT_ROOT).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def chunk_records(doc: Document, chunks: list[Chunk]) -> list[Record]:
     """Chroma metadata takes scalars only, so `page_starts` stays out; a paged document's
     chunks get `page`, the 1-based page holding the chunk's first character."""
@@ -37,7 +46,7 @@ def chunk_records(doc: Document, chunks: list[Chunk]) -> list[Record]:
     base = {
         "doc_id": doc.doc_id,
         "title": doc.title,
-        "source": str(doc.path),
+        "source": display_path(doc.path),
         "doc_hash": doc.content_hash,
         "doc_parts": len(chunks),
     } | scalars
