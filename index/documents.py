@@ -22,6 +22,9 @@ class CorpusError(Exception):
     """The corpus as a whole cannot be read (for example, the folder is missing)."""
 
 
+_HEADING = re.compile(r"^#{1,6}[ \t]+(?P<md>.+)$|^(?P<rst>[^\n]+)\n[=\-~^\"'`#*+]{4,}[ \t]*$", re.MULTILINE)
+
+
 @dataclass(frozen=True)
 class Document:
     """One source document. Citations point at character offsets into `text`."""
@@ -39,6 +42,15 @@ class Document:
         """Offsets into `text` where each page starts (PDFs), or None."""
         starts = self.metadata.get("page_starts")
         return starts if isinstance(starts, list) and starts else None
+
+    def section_at(self, offset: int) -> str | None:
+        """The heading (Markdown `#` or reStructuredText underlined) in force at `offset`, if any."""
+        found = None
+        for match in _HEADING.finditer(self.text, 0, offset + 1):
+            if match.start() > offset:
+                break
+            found = (match.group("md") or match.group("rst")).strip()
+        return found
 
     def page_at(self, offset: int) -> int | None:
         """The 1-based page holding the character at `offset`, or None for unpaged documents."""

@@ -11,7 +11,7 @@ from bot.answer.arithmetic import year_difference
 from bot.answer.question import QuestionType, question_type
 from bot.answer.retriever import HybridRetriever, Retrieval
 from bot.answer.text import STOPWORDS, fold, terms, words
-from bot.answer.types import Answer, Citation, Passage
+from bot.answer.types import Answer, Citation, Passage, Sentence
 
 MAX_ANSWER_CHARS = 400
 # Feature weights and the decline threshold were fitted by `bench/fit_weights.py` on the question sets
@@ -129,7 +129,7 @@ class ExtractiveAnswerer:
         quote = passage.text[first.start - passage.start : last.end - passage.start]
         flat = " ".join(quote.split())
         text = flat if len(flat) <= MAX_ANSWER_CHARS - 5 else flat[: MAX_ANSWER_CHARS - 6] + "…"
-        cite = citation(1, passage, first.start, last.end, quote)
+        cite = citation(1, passage, first.start, last.end, quote, first)
         return Answer(
             question,
             f"{text} [1]",
@@ -146,7 +146,7 @@ class ExtractiveAnswerer:
         for n, (s, _) in enumerate(computed.sources, start=1):
             sentence = r.sentences[s]
             passage = r.passages[r.sentence_chunks[s][0]]
-            citations.append(citation(n, passage, sentence.start, sentence.end, sentence.text))
+            citations.append(citation(n, passage, sentence.start, sentence.end, sentence.text, sentence))
         (_, early), (_, late) = computed.sources
         text = f"{computed.years} years: {early} [1] to {late} [2] (computed from the two cited passages)."
         return Answer(question, text, True, 0.5, citations, [h.chunk.id for h in retrieval.hits], answerer=self.name)
@@ -166,7 +166,10 @@ class ExtractiveAnswerer:
         )
 
 
-def citation(n: int, passage: Passage, start: int, end: int, quote: str) -> Citation:
+def citation(n: int, passage: Passage, start: int, end: int, quote: str, sentence: Sentence | None = None) -> Citation:
+    """A citation of an exact span; the page and section are the cited sentence's when known."""
+    page = sentence.page if sentence and sentence.page else passage.page
+    section = sentence.section if sentence and sentence.section else passage.section
     return Citation(
-        n, passage.title, passage.source, passage.doc_id, passage.id, start, end, quote, passage.url, passage.page
+        n, passage.title, passage.source, passage.doc_id, passage.id, start, end, quote, passage.url, page, section
     )

@@ -33,6 +33,7 @@ class HybridRetriever:
         from index.embedding import get_embedder
 
         self.store = store
+        self.version: int = store.version  # the index version this retriever reads, all of it
         self.embedder = get_embedder()
         self.passages = [Passage.from_record(r.id, r.text, r.metadata) for r in store.all_chunks()]
         self.passages.sort(key=lambda p: (p.doc_id, p.start))
@@ -42,7 +43,15 @@ class HybridRetriever:
         self.sentence_vectors = vectors[order]
         self.sentence_hubness = self._hubness(self.sentence_vectors)
         self.sentences = [
-            Sentence(r.id, r.metadata["doc_id"], r.metadata["start"], r.metadata["end"], r.text)
+            Sentence(
+                r.id,
+                r.metadata["doc_id"],
+                r.metadata["start"],
+                r.metadata["end"],
+                r.text,
+                r.metadata.get("page"),
+                r.metadata.get("section"),
+            )
             for r in (records[i] for i in order)
         ]
         self.sentence_chunks = self._map_sentences_to_chunks()
@@ -168,11 +177,16 @@ def merge_overlapping(hits: list[Hit]) -> list[tuple[str, int, int]]:
     return merged
 
 
-def open_retriever(settings: Settings) -> HybridRetriever:
-    from index.manifest import check_compatible, expected_manifest, read_manifest
-    from index.store import IndexStore
+def open_retriever(settings: Settings, retries: int | None = None) -> HybridRetriever:
+    """The retriever over the live version of the index. `retries`: attempts to reach a Chroma server
+    that is down (default: a bounded back-off of about 15 s)."""
+    from index.manifest import check_compatible, expected_manifest
+    from index.store import RETRY_DELAYS, Catalog, open_client
 
-    check_compatible(
-        read_manifest(settings.index_dir), expected_manifest(settings.chunk_tokens, settings.chunk_overlap)
-    )
-    return HybridRetriever(IndexStore(settings))
+    client = None
+    if settings.chroma_host:
+        client = open_client(settings, len(RETRY_DELAYS) if retries is None else retries)
+    catalog = Catalog(settings, client)
+    manifest = catalog.read_manifest()
+    check_compatible(manifest, expected_manifest(settings.chunk_tokens, settings.chunk_overlap))
+    return HybridRetriever(catalog.open(manifest.version if manifest else 0))

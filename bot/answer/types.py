@@ -20,6 +20,7 @@ class Passage:
     text: str
     url: str | None = None
     page: int | None = None
+    section: str | None = None
 
     @classmethod
     def from_record(cls, id: str, text: str, meta: dict[str, Any]) -> Passage:
@@ -34,6 +35,7 @@ class Passage:
             text,
             meta.get("url"),
             meta.get("page"),
+            meta.get("section"),
         )
 
 
@@ -46,6 +48,8 @@ class Sentence:
     start: int
     end: int
     text: str
+    page: int | None = None
+    section: str | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,7 @@ class Citation:
     quote: str
     url: str | None = None
     page: int | None = None
+    section: str | None = None
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ NOT_FOUND_HEADER = "🔎 **Not in the documents**"
 PLAIN_QUOTE_CHARS = 300  # per quote in the plain-text sources (no embed permission)
 
 _MARKER = re.compile(r"\[\d+\]")
+_NEXT_IS_MARKER = re.compile(r"\s*\[\d+\]")
 _INLINE_CODE = re.compile(r"(?<!`)`[^`\n]+`(?!`)")
 _PARAGRAPH = re.compile(r"\n[ \t]*\n\s*")
 _LINE = re.compile(r"\n\s*")
@@ -69,8 +70,11 @@ def _protected(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _allowed(position: int, spans: Sequence[tuple[int, int]]) -> bool:
-    return not any(s < position < e for s, e in spans)
+def _allowed(position: int, spans: Sequence[tuple[int, int]], text: str = "") -> bool:
+    """Not inside a protected span, and not just before a citation marker (which would be orphaned)."""
+    if any(s < position < e for s, e in spans):
+        return False
+    return not _NEXT_IS_MARKER.match(text, position)
 
 
 def _refence_long_blocks(text: str, limit: int) -> str:
@@ -119,7 +123,7 @@ def _cut_position(text: str, limit: int) -> int:
     best_any = 0
     for pattern in (_PARAGRAPH, _LINE, _SENTENCE, _SPACE):
         positions = [m.end() if pattern is _SENTENCE else m.start() for m in pattern.finditer(text, 0, limit + 1)]
-        positions = [p for p in positions if 0 < p <= limit and _allowed(p, spans)]
+        positions = [p for p in positions if 0 < p <= limit and _allowed(p, spans, text)]
         if positions:
             best = max(positions)
             if best >= limit // 2:
@@ -127,16 +131,9 @@ def _cut_position(text: str, limit: int) -> int:
             best_any = max(best_any, best)
     if best_any:
         return best_any
-    position = limit  # no boundary at all (one very long word): cut it, preferably not inside a span
-    for _ in range(len(spans)):
-        inside = [(s, e) for s, e in spans if s < position < e]
-        if not inside:
-            break
-        start, end = inside[0]
-        position = start if start > 0 else (end if end <= limit else position)
-        if position == limit:
-            break
-    return position or limit
+    # No boundary at all (one very long word): cut it, preferably where no span or marker suffers.
+    fallback = [p for p in range(limit, limit // 2, -1) if _allowed(p, spans, text)]
+    return fallback[0] if fallback else limit
 
 
 def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
@@ -190,7 +187,7 @@ def _water_fill(lengths: Sequence[int], budget: int, cap: int) -> list[int]:
 
 
 def _where(c: Citation) -> str:
-    return f"{c.title}" + (f" · p. {c.page}" if c.page else "")
+    return f"{c.title}" + (f" · p. {c.page}" if c.page else "") + (f" · § {c.section}" if c.section else "")
 
 
 def _links(citations: Sequence[Citation]) -> str:

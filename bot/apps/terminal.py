@@ -29,7 +29,9 @@ def render(answer: Answer, console: Console) -> None:
         for column in ("", "source", "quote"):
             table.add_column(column, overflow="fold")
         for c in answer.citations:
-            where = f"{c.title}\n{c.doc_id}, chars {c.start}-{c.end}" + (f", page {c.page}" if c.page else "")
+            where = f"{c.title}\n{c.source}, chars {c.start}-{c.end}" + (f", page {c.page}" if c.page else "")
+            if c.section:
+                where += f"\n§ {c.section}"
             if c.url:
                 where += f"\n{c.url}"
             table.add_row(f"[{c.n}]", escape(where), escape(c.quote))
