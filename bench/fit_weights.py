@@ -5,6 +5,10 @@ with wrongly declined answers above 5% penalised) next to the current ones. It o
 numbers into bot/answer/extractive.py by hand, and re-run `qabot eval` to confirm.
 
     .venv/bin/python bench/fit_weights.py [eval/questions-*.yaml ...]
+    .venv/bin/python bench/fit_weights.py --holdout eval/questions-related.yaml   # fit on the rest, test on it
+
+With --holdout, the weights are fitted without the held-out file and then scored on it: an honest
+estimate of how the fitted weights do on questions they were not fitted to.
 """
 
 from __future__ import annotations
@@ -78,33 +82,58 @@ def score(rows, weights, threshold) -> tuple[float, float, float, float]:
     return accuracy + 0.5 * declined - max(0.0, wrongly - 0.05), accuracy, declined, wrongly
 
 
-def main() -> None:
-    settings = get_settings()
-    files = [Path(a) for a in sys.argv[1:]] or sorted(Path("eval").glob("questions-*.yaml"))
-    build_index(settings)
-    pipeline = QAPipeline.open(settings.model_copy(update={"llm_model": None}))
-    items = load_all(files, None)
-    rows = collect(pipeline, items)
-    current = score(rows, extractive.WEIGHTS, extractive.DECLINE_BELOW)
-    grid = {
-        "dense": [0.3, 0.4, 0.5, 0.6],
-        "context": [0.0, 0.1, 0.2],
-        "lexical": [0.1, 0.2, 0.3],
-        "typed": [0.0, 0.05, 0.1],
-        "rank": [0.0, 0.05, 0.1],
-        "novelty": [0.0, 0.1, 0.2, 0.3],
-    }
+def fit(rows) -> tuple[tuple[float, float, float, float], dict[str, float], float]:
     best = None
-    for values in itertools.product(*(grid[n] for n in NAMES)):
+    for values in itertools.product(*(GRID[n] for n in NAMES)):
         weights = dict(zip(NAMES, values, strict=True))
         for threshold in np.arange(0.0, 0.6, 0.01):
             result = score(rows, weights, threshold)
             if best is None or result[0] > best[0][0]:
                 best = (result, weights, round(float(threshold), 2))
-    print(f"current: weights={extractive.WEIGHTS} threshold={extractive.DECLINE_BELOW}")
-    print("         objective={:.3f} accuracy={:.3f} declined={:.3f} wrongly_declined={:.3f}".format(*current))
-    print(f"best:    weights={best[1]} threshold={best[2]}")
-    print("         objective={:.3f} accuracy={:.3f} declined={:.3f} wrongly_declined={:.3f}".format(*best[0]))
+    return best
+
+
+def report(label: str, result, weights, threshold) -> None:
+    print(f"{label}: weights={weights} threshold={threshold}")
+    print("    objective={:.3f} accuracy={:.3f} declined={:.3f} wrongly_declined={:.3f}".format(*result))
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    holdout = Path(args[args.index("--holdout") + 1]) if "--holdout" in args else None
+    files = [Path(a) for a in args if a.endswith(".yaml") and Path(a) != holdout]
+    files = files or [p for p in sorted(Path("eval").glob("questions-*.yaml")) if p != holdout]
+    settings = get_settings()
+    build_index(settings)
+    pipeline = QAPipeline.open(settings.model_copy(update={"llm_model": None}))
+    rows = collect(pipeline, load_all(files, None))
+    report(
+        "current",
+        score(rows, extractive.WEIGHTS, extractive.DECLINE_BELOW),
+        extractive.WEIGHTS,
+        extractive.DECLINE_BELOW,
+    )
+    result, weights, threshold = fit(rows)
+    report(f"fitted on {', '.join(map(str, files))}", result, weights, threshold)
+    if holdout:
+        held = collect(pipeline, load_all([holdout], None))
+        report(f"  scored on held-out {holdout}", score(held, weights, threshold), weights, threshold)
+        report(
+            f"  current weights on {holdout}",
+            score(held, extractive.WEIGHTS, extractive.DECLINE_BELOW),
+            extractive.WEIGHTS,
+            extractive.DECLINE_BELOW,
+        )
+
+
+GRID = {
+    "dense": [0.3, 0.4, 0.5, 0.6],
+    "context": [0.0, 0.1, 0.2],
+    "lexical": [0.1, 0.2, 0.3],
+    "typed": [0.0, 0.05, 0.1],
+    "rank": [0.0, 0.05, 0.1],
+    "novelty": [0.0, 0.1, 0.2, 0.3],
+}
 
 
 if __name__ == "__main__":
