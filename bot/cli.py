@@ -70,6 +70,13 @@ def run_index_build(rebuild: bool = False, quiet: bool = False):
     return report
 
 
+def update_embedded_index(settings, quiet: bool = True) -> None:
+    """An embedded index is brought up to date before it is read. On a Chroma server `qabot index` does that:
+    several bot processes share the index, and the build lock would turn all but one of them away."""
+    if not settings.chroma_host:
+        run_index_build(quiet=quiet)
+
+
 def index_summary(report) -> Table:
     table = Table(title=f"Index updated in {report.seconds:.2f} s", title_justify="left")
     table.add_column("")
@@ -125,7 +132,7 @@ def open_retriever_or_exit(opener):
 
     settings = settings_or_exit()
     try:
-        run_index_build(quiet=True)
+        update_embedded_index(settings)
         return opener(settings)
     except (IndexMismatch, IndexUnavailable, LLMConfigError) as exc:
         fail(str(exc))
@@ -171,7 +178,7 @@ def serve() -> None:
             "DISCORD_TOKEN is not set. Create a bot at https://discord.com/developers/applications "
             "(Bot → Reset Token), put DISCORD_TOKEN=... in .env, and run again."
         )
-    run_index_build(quiet=True)
+    update_embedded_index(settings)
     run_bot(settings)
 
 
@@ -208,7 +215,7 @@ def run() -> None:
     else:
         if sys.stdin.isatty():
             errors.print("[dim]DISCORD_TOKEN is not set: starting the terminal chat instead of the Discord bot.[/]")
-        run_index_build(quiet=not sys.stdin.isatty())
+        update_embedded_index(settings, quiet=not sys.stdin.isatty())
         chat()
 
 

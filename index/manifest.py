@@ -1,4 +1,7 @@
-"""The index manifest: what the index was built with and from, written atomically."""
+"""The index manifest: what the live version of the index was built with and from.
+
+The manifest is also the pointer: `version` names the live version's collections, so switching
+versions is one atomic write of the manifest (a file rename here; a record upsert in server mode)."""
 
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ class Manifest:
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)  # doc_id -> hash, title, chunks
     complete: bool = False
     format: int = FORMAT
+    version: int = 0  # the live version once complete; 0 names the unversioned collections of older indexes
 
     @property
     def corpus_fingerprint(self) -> str:
@@ -43,23 +47,31 @@ def expected_manifest(chunk_tokens: int, chunk_overlap: int) -> Manifest:
     return Manifest(embedding_model=MODEL_NAME, chunker=chunker)
 
 
+def manifest_json(manifest: Manifest) -> str:
+    payload = asdict(manifest) | {"corpus_fingerprint": manifest.corpus_fingerprint}
+    return json.dumps(payload, indent=1, sort_keys=True, default=str)
+
+
+def parse_manifest(text: str, where: str) -> Manifest:
+    try:
+        data = json.loads(text)
+        data.pop("corpus_fingerprint", None)
+        return Manifest(**data)
+    except (ValueError, TypeError) as exc:
+        raise IndexMismatch(f"The index manifest {where} is unreadable ({exc}). Run `qabot index --rebuild`.") from exc
+
+
 def read_manifest(index_dir: Path) -> Manifest | None:
     path = index_dir / MANIFEST_NAME
     if not path.exists():
         return None
-    try:
-        data = json.loads(path.read_text())
-        data.pop("corpus_fingerprint", None)
-        return Manifest(**data)
-    except (ValueError, TypeError) as exc:
-        raise IndexMismatch(f"The index manifest {path} is unreadable ({exc}). Run `qabot index --rebuild`.") from exc
+    return parse_manifest(path.read_text(), str(path))
 
 
 def write_manifest(index_dir: Path, manifest: Manifest) -> None:
     path = index_dir / MANIFEST_NAME
     partial = path.with_suffix(f".{os.getpid()}.tmp")
-    payload = asdict(manifest) | {"corpus_fingerprint": manifest.corpus_fingerprint}
-    partial.write_text(json.dumps(payload, indent=1, sort_keys=True, default=str))
+    partial.write_text(manifest_json(manifest))
     partial.replace(path)
 
 

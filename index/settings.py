@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     chroma_host: str | None = Field(None, alias="CHROMA_HOST")
     chroma_port: int = Field(8000, alias="CHROMA_PORT")
     chroma_token: SecretStr | None = Field(None, alias="CHROMA_AUTH_TOKEN")
+    index_lock_wait: float = Field(10.0, ge=0, alias="QABOT_INDEX_LOCK_WAIT")
 
     # Answering
     top_k: int = Field(5, ge=1, le=50, alias="QABOT_TOP_K")

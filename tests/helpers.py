@@ -11,9 +11,8 @@ from pathlib import Path
 
 from index.chunking import chunk_text, split_sentences
 from index.documents import load_corpus
-from index.manifest import read_manifest
 from index.settings import Settings
-from index.store import IndexStore
+from index.store import Catalog, IndexStore
 
 TESTS_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = TESTS_DIR.parent
@@ -118,7 +117,7 @@ def assert_index_matches_corpus(settings: Settings, extra_docs: dict[str, tuple[
     for text, meta in zip(got["documents"], got["metadatas"], strict=True):
         if meta["doc_id"] in texts:
             assert texts[meta["doc_id"]][meta["start"] : meta["end"]] == text
-    manifest = read_manifest(settings.index_dir)
+    manifest = Catalog(settings).read_manifest()  # the file, or the pointer record on a server
     assert manifest is not None and manifest.complete
     assert set(manifest.documents) == set(expected)
     return store

@@ -271,3 +271,24 @@ def test_killed_index_process_resumes(settings_factory, tmp_path, embed_log) -> 
     vectors = build_embed(got["documents"])
     for vector, meta in zip(vectors, got["metadatas"], strict=True):
         assert store.query_chunks(vector, 1)[0][0].metadata["doc_id"] == meta["doc_id"]
+
+
+def test_an_index_from_before_versions_is_read_then_moved_to_versions(tiny_corpus, settings_factory, embed_log) -> None:
+    """Indexes built before versioned collections (`qabot_chunks`, no version in the manifest) are version 0:
+    readers use them as they are, and the next change copies them into version 1 without re-embedding."""
+    settings = settings_factory()
+    build_index(settings)
+    store = IndexStore(settings)
+    for collection in (store.chunks, store.sentences):
+        collection.modify(name=collection.name.removesuffix("_v1"))
+    manifest = json.loads((settings.index_dir / MANIFEST_NAME).read_text())
+    del manifest["version"]
+    (settings.index_dir / MANIFEST_NAME).write_text(json.dumps(manifest))
+    assert IndexStore(settings).chunks.name == "qabot_chunks"
+    embed_log.clear()
+    (tiny_corpus / "baking.md").write_text("Banana bread keeps for three days. Wrap it in foil.")
+    report = build_index(settings)
+    assert report.documents == {"added": 0, "updated": 1, "removed": 0, "unchanged": 2}
+    assert len(embed_log) == 1 + 2
+    assert_index_matches_corpus(settings)
+    assert IndexStore(settings).version == 1

@@ -1,25 +1,68 @@
-"""The answer pipeline as named stages: query preparation, retrieval, answer synthesis."""
+"""The answer pipeline as named stages: query preparation, retrieval, answer synthesis.
+
+The pipeline reads one version of the index at a time. At most every CHECK_SECONDS, on a question, it reads
+the index pointer; when a newer version is live it loads that one and swaps it in whole, so an answer never
+mixes versions. When the index cannot be reached, questions get UNAVAILABLE_REPLY (nothing raises) and later
+questions try again, so the pipeline recovers by itself when the server is back.
+"""
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from bot.answer.extractive import ExtractiveAnswerer
 from bot.answer.query import prepare_query
-from bot.answer.retriever import HybridRetriever, open_retriever
+from bot.answer.retriever import HybridRetriever, Retrieval, open_retriever
 from bot.answer.types import Answer, Turn
+from index.manifest import IndexMismatch
 from index.settings import Settings
+from index.store import Catalog, IndexUnavailable
+
+log = logging.getLogger("qabot.answer")
+
+CHECK_SECONDS = 5.0
+UNAVAILABLE_REPLY = "The index is unavailable right now, try again shortly."
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """One version of the index and the answerers over it: replaced as a whole, never piecemeal."""
+
+    retriever: HybridRetriever
+    extractive: ExtractiveAnswerer
+    answerer: Any
+
+
+def _load(settings: Settings, retriever: HybridRetriever, answerer: Any = None) -> Loaded:
+    extractive = ExtractiveAnswerer(retriever)
+    if answerer is None and settings.llm_model:
+        from bot.answer.llm import LLMAnswerer
+
+        answerer = LLMAnswerer(settings, retriever, fallback=ExtractiveAnswerer(retriever))
+    return Loaded(retriever, extractive, answerer or extractive)
 
 
 class QAPipeline:
-    """`answer(question, history)` is the one entry point every channel uses."""
+    """`answer(question, history)` is the one entry point every channel uses. Built without a retriever,
+    it answers UNAVAILABLE_REPLY until the index can be opened."""
 
-    def __init__(self, settings: Settings, retriever: HybridRetriever, answerer=None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        retriever: HybridRetriever | None = None,
+        answerer: Any = None,
+        check_seconds: float = CHECK_SECONDS,
+    ) -> None:
         self.settings = settings
-        self.retriever = retriever
-        self.extractive = ExtractiveAnswerer(retriever)
-        self.answerer = answerer or self.extractive
+        self.check_seconds = check_seconds
+        self.loaded = _load(settings, retriever, answerer) if retriever else None
+        self._checked = time.monotonic()
+        self._refreshing = threading.Lock()
 
     @classmethod
     def open(cls, settings: Settings) -> QAPipeline:
@@ -27,18 +70,24 @@ class QAPipeline:
             from bot.answer.llm import check_llm_config
 
             check_llm_config(settings)
-        retriever = open_retriever(settings)
-        answerer = None
-        if settings.llm_model:
-            from bot.answer.llm import LLMAnswerer
+        return cls(settings, open_retriever(settings))
 
-            answerer = LLMAnswerer(settings, retriever, fallback=ExtractiveAnswerer(retriever))
-        return cls(settings, retriever, answerer)
+    @property
+    def retriever(self) -> HybridRetriever | None:
+        return self.loaded.retriever if self.loaded else None
 
-    def reload(self) -> None:
-        """Reopen the index after it was rebuilt, keeping the same answerer settings."""
-        fresh = QAPipeline.open(self.settings)
-        self.retriever, self.extractive, self.answerer = fresh.retriever, fresh.extractive, fresh.answerer
+    @property
+    def extractive(self) -> ExtractiveAnswerer | None:
+        return self.loaded.extractive if self.loaded else None
+
+    @property
+    def answerer(self) -> Any:
+        return self.loaded.answerer if self.loaded else None
+
+    def reload(self, retries: int | None = None) -> None:
+        """Open the live version of the index afresh (after a build, or when a newer one is noticed)."""
+        self.loaded = _load(self.settings, open_retriever(self.settings, retries))
+        self._checked = time.monotonic()
 
     def passage_text(self, chunk_id: str) -> str:
         return self.retriever.passages[self.retriever.by_id[chunk_id]].text
@@ -51,12 +100,59 @@ class QAPipeline:
         if prepared.reply is not None:
             return Answer(question, prepared.reply, False, 0.0, timings_ms=timings, answerer="input-check")
         step = time.perf_counter()
-        retrieval = self.retriever.run(prepared.search_text, self.settings.top_k)
+        try:
+            loaded, retrieval = self._retrieve(prepared.search_text)
+        except IndexUnavailable as exc:
+            log.warning("question not answered, the index is unavailable: %s", exc)
+            timings["total_ms"] = (time.perf_counter() - started) * 1000
+            return Answer(question, UNAVAILABLE_REPLY, False, 0.0, timings_ms=timings, answerer="index-unavailable")
         timings["retrieve_ms"] = (time.perf_counter() - step) * 1000
         step = time.perf_counter()
-        result = self.answerer.answer(prepared.question, retrieval, prepared.context)
+        result = loaded.answerer.answer(prepared.question, retrieval, prepared.context)
         timings["answer_ms"] = (time.perf_counter() - step) * 1000
         timings["total_ms"] = (time.perf_counter() - started) * 1000
         result.question = question
         result.timings_ms = timings
         return result
+
+    def _retrieve(self, text: str) -> tuple[Loaded, Retrieval]:
+        """Retrieve from the loaded version. If that fails, the version may have been dropped by a newer
+        build: check the pointer once and retry on the newer version."""
+        loaded = self._current()
+        try:
+            return loaded, loaded.retriever.run(text, self.settings.top_k)
+        except IndexUnavailable:
+            with self._refreshing:
+                if self.loaded is loaded:
+                    self._refresh()
+            fresh = self.loaded
+            if fresh is None or fresh is loaded:
+                raise
+            return fresh, fresh.retriever.run(text, self.settings.top_k)
+
+    def _current(self) -> Loaded:
+        """The loaded version, after a pointer check if one is due. One thread checks (and loads a newer
+        version); the others carry on meanwhile with the version they have."""
+        due = self.loaded is None or time.monotonic() - self._checked >= self.check_seconds
+        if due and self._refreshing.acquire(blocking=False):
+            try:
+                self._refresh()
+            finally:
+                self._refreshing.release()
+        if self.loaded is None:
+            raise IndexUnavailable("the index is not open yet")
+        return self.loaded
+
+    def _refresh(self) -> None:
+        """Load the live version if it differs from the loaded one (or nothing is loaded)."""
+        self._checked = time.monotonic()
+        loaded = self.loaded
+        try:
+            if loaded:
+                live = Catalog(self.settings, loaded.retriever.store.client).live_version()
+                if live == loaded.retriever.version:
+                    return
+                log.info("index version %d is live (was %d): loading it", live, loaded.retriever.version)
+            self.reload(retries=0)
+        except IndexMismatch as exc:
+            log.error("cannot open the live index version: %s", exc)

@@ -181,12 +181,11 @@ def open_retriever(settings: Settings, retries: int | None = None) -> HybridRetr
     """The retriever over the live version of the index. `retries`: attempts to reach a Chroma server
     that is down (default: a bounded back-off of about 15 s)."""
     from index.manifest import check_compatible, expected_manifest
-    from index.store import RETRY_DELAYS, Catalog, open_client
+    from index.store import RETRIES, Catalog, IndexStore, open_client
 
     client = None
     if settings.chroma_host:
-        client = open_client(settings, len(RETRY_DELAYS) if retries is None else retries)
-    catalog = Catalog(settings, client)
-    manifest = catalog.read_manifest()
+        client = open_client(settings, RETRIES if retries is None else retries)
+    manifest = Catalog(settings, client).read_manifest()  # embedded: a file, read before Chroma is loaded
     check_compatible(manifest, expected_manifest(settings.chunk_tokens, settings.chunk_overlap))
-    return HybridRetriever(catalog.open(manifest.version if manifest else 0))
+    return HybridRetriever(IndexStore(settings, client))

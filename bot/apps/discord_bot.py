@@ -688,8 +688,10 @@ def configure_logging(token: str | None) -> None:
 
 
 def run_bot(settings: Settings) -> None:
-    """Open the index and the feedback store, then run the bot until interrupted."""
+    """Open the index and the feedback store, then run the bot until interrupted. On a Chroma server that is
+    down, the bot starts anyway and tells askers the index is unavailable until the server is back."""
     from bot.answer.pipeline import QAPipeline
+    from index.store import IndexUnavailable
 
     token = settings.discord_token.get_secret_value() if settings.discord_token else ""
     if not token:
@@ -700,6 +702,11 @@ def run_bot(settings: Settings) -> None:
     configure_logging(token)
     try:
         pipeline = QAPipeline.open(settings)
+    except IndexUnavailable as exc:
+        if not settings.chroma_host:
+            raise SystemExit(f"cannot open the index: {exc}") from exc
+        log.error("%s Starting anyway: questions are told the index is unavailable until it is back.", exc)
+        pipeline = QAPipeline(settings)
     except Exception as exc:
         raise SystemExit(f"cannot open the index: {exc}") from exc
     feedback = FeedbackStore(settings.feedback_db)
