@@ -9,34 +9,12 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from discord_harness import Harness, SpyPipeline, start_bot, stop_bot
+from helpers import TINY_CORPUS
 
 from bot.answer.pipeline import QAPipeline
 from index.settings import Settings
 
-CORPUS = {
-    "hull.txt": (
-        "The University of Hull is a public research university in Kingston upon Hull. "
-        "It was founded in 1927 as University College Hull. Dr. Smith teaches chemistry there. "
-        "The main campus is on Cottingham Road.\n\n"
-        "Philip Larkin worked as the librarian of the university for thirty years. "
-        "The Brynmor Jones Library was extended in 1970. Students can borrow two million items."
-    ),
-    "baking.md": (
-        "---\ntitle: Banana bread\nkind: recipe\n---\n"
-        "Banana bread is a quick bread made with mashed ripe bananas. "
-        "Mix flour, sugar, eggs and butter in a large bowl. "
-        "Bake it at 180 degrees for about an hour.\n\n"
-        "Over-ripe bananas with black skins give the sweetest loaf. "
-        "Walnuts or chocolate chips are common additions."
-    ),
-    "treaty/pact.txt": (
-        "Russia and North Korea signed a comprehensive strategic partnership treaty in June 2024. "
-        "The treaty commits each side to provide military assistance if the other is attacked. "
-        "It replaced the 2000 treaty of friendship.\n"
-        "Officials in Seoul and Tokyo expressed concern about the agreement. "
-        "Analysts said it revived a Cold War era mutual defence clause."
-    ),
-}
+CORPUS = TINY_CORPUS  # the same tiny corpus the index tests use
 
 
 @pytest.fixture(scope="session")
