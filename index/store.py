@@ -164,7 +164,8 @@ def _unreachable(exc: BaseException) -> bool:
 
 def _retrying(call: Callable[[], Any], where: str, retries: int) -> Any:
     """`call()`, retried with exponential back-off while the server cannot be reached."""
-    for attempt in range(retries + 1):
+    attempt = 0
+    while True:
         try:
             return call()
         except Exception as exc:
@@ -179,7 +180,7 @@ def _retrying(call: Callable[[], Any], where: str, retries: int) -> Any:
             delay = BACKOFF_SECONDS * 2**attempt
             log.warning("cannot reach %s (%s); retrying in %.1f s", where, type(exc).__name__, delay)
             time.sleep(delay)
-    raise AssertionError("unreachable")
+            attempt += 1
 
 
 class _Guarded:

@@ -212,6 +212,19 @@ def embed_log_server(embedder, monkeypatch) -> list[str]:
     return log
 
 
+def test_a_reader_two_versions_behind_moves_to_the_live_one(settings, tiny_corpus, embedder) -> None:
+    build_index(settings)
+    pipeline = QAPipeline.open(settings)
+    pipeline.check_seconds = 3600  # it will not look at the pointer by itself
+    for text in ("Banana bread keeps for three days.", "Banana bread keeps for a week in the fridge."):
+        (tiny_corpus / "baking.md").write_text(text)
+        build_index(settings)
+    assert Catalog(settings).versions() == [2, 3]  # the pipeline's version 1 is gone
+    answer = pipeline.answer("How long does banana bread keep?")
+    assert answer.answerer != "index-unavailable" and "baking.md#c0" in answer.retrieved
+    assert pipeline.retriever.version == 3 and "a week" in pipeline.passage_text("baking.md#c0")
+
+
 def _second_build_waits_then_refuses(settings, corpus: Path) -> None:
     build_index(settings)
     (corpus / "hull.txt").write_text(HULL_V2)
