@@ -3,8 +3,9 @@
 For each size (MB) and mode, a fresh worker process builds the index (build seconds, chunks/s, peak RSS of the
 build), a second one opens the bot's pipeline and asks questions (open seconds, query p50/p95, peak RSS of a
 bot process). Server mode runs `chroma run` on a free loopback port; its folder size and peak RSS are measured
-too. Results merge into bench/out/scale.json (so sizes can be run separately); a table is printed and
-bench/out/scale.png plotted.
+too. "1 file changed" is a re-index after one file changed: a new version, one file embedded and every
+other document copied with its vectors. Results merge into bench/out/scale.json (so sizes can be run
+separately); a table is printed and bench/out/scale.png plotted.
 
     .venv/bin/python bench/scale.py [--sizes 0.2,2] [--modes embedded,server] [--questions 100]
     .venv/bin/python bench/scale.py --sizes 10      # long: ~20 min per mode on 2 cores
@@ -66,6 +67,16 @@ def build_worker(config: dict) -> dict:
         "rerun_s": rerun.seconds,
         "build_rss_mb": peak_rss_mb(),
     }
+
+
+def change_worker(config: dict) -> dict:
+    """Re-index after one file changed: a new version, one file embedded and the rest copied."""
+    from index.build import build_index
+
+    changed = sorted(Path(config["corpus"]).glob("*.txt"))[0]
+    changed.write_text(changed.read_text() + "\nThe harbour council signed a new agreement in 2031.\n")
+    report = build_index(make_settings(config))
+    return {"one_change_s": report.seconds, "one_change_embed_s": report.embed_seconds}
 
 
 def query_worker(config: dict) -> dict:
@@ -162,12 +173,16 @@ def measure(mb: float, mode: str, questions: int, tmp: Path) -> dict:
     if not corpus.exists():
         synthetic_corpus(corpus, mb, files=max(4, round(20 * mb)))
     config = {"corpus": str(corpus), "index": str(tmp / f"index-{mb:g}-{mode}")}
-    server = Server(tmp / f"chroma-{mb:g}") if mode == "server" else None
+    data = tmp / f"chroma-{mb:g}" if mode == "server" else Path(config["index"])
+    server = Server(data) if mode == "server" else None
     try:
         if server:
             config["port"] = server.port
         print(f"{mb:g} MB, {mode}: building ...", file=sys.stderr, flush=True)
         row = run_worker("build", config)
+        row["index_mb"] = folder_mb(data)
+        row |= run_worker("change", config)
+        row["index_2v_mb"] = folder_mb(data)  # the live version and the previous one
         print(f"{mb:g} MB, {mode}: querying ...", file=sys.stderr, flush=True)
         row |= run_worker("query", config | {"questions": make_questions(corpus, questions)})
         if server:
@@ -175,12 +190,10 @@ def measure(mb: float, mode: str, questions: int, tmp: Path) -> dict:
     finally:
         if server:
             server.stop()
-    index = tmp / f"chroma-{mb:g}" if server else Path(config["index"])
     return row | {
         "mb": folder_mb(corpus),
         "mode": mode,
         "files": len(list(corpus.glob("*.txt"))),
-        "index_mb": folder_mb(index),
         "chunks_per_s": row["chunks"] / row["build_s"],
         "when": time.strftime("%Y-%m-%d %H:%M"),
         "load": os.getloadavg()[0],
@@ -198,8 +211,10 @@ COLUMNS = [
     ("of it embedding", "embed_s", "{:.1f}"),
     ("chunks/s", "chunks_per_s", "{:.1f}"),
     ("rerun s", "rerun_s", "{:.2f}"),
+    ("1 file changed s", "one_change_s", "{:.1f}"),
     ("build RSS MB", "build_rss_mb", "{:.0f}"),
     ("index MB", "index_mb", "{:.1f}"),
+    ("2 versions MB", "index_2v_mb", "{:.1f}"),
     ("open s", "open_s", "{:.1f}"),
     ("bot RSS MB", "bot_rss_mb", "{:.0f}"),
     ("server RSS MB", "server_rss_mb", "{:.0f}"),
@@ -225,7 +240,7 @@ def plot(rows: list[dict], path: Path) -> None:
     panels = [
         ("build seconds", ["build_s"], "log"),
         ("peak RSS MB (build, bot, server)", ["build_rss_mb", "bot_rss_mb", "server_rss_mb"], "linear"),
-        ("index size on disk MB", ["index_mb"], "log"),
+        ("index size on disk MB (one version, two)", ["index_mb", "index_2v_mb"], "log"),
         ("query latency ms (p50, p95)", ["p50_ms", "p95_ms"], "linear"),
     ]
     figure, axes = plt.subplots(2, 2, figsize=(11, 8))
@@ -254,7 +269,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.worker:
         kind, config = args.worker
-        print(json.dumps((build_worker if kind == "build" else query_worker)(json.loads(config))))
+        workers = {"build": build_worker, "change": change_worker, "query": query_worker}
+        print(json.dumps(workers[kind](json.loads(config))))
         return
 
     OUT.mkdir(exist_ok=True)

@@ -366,12 +366,10 @@ class IndexStore:
             )
 
     def query_chunks(self, vector: np.ndarray, k: int) -> list[tuple[Record, float]]:
-        """Nearest chunks by cosine similarity, best first."""
-        count = self.chunks.count()
-        if count == 0:
-            return []
+        """Nearest chunks by cosine similarity, best first (one round trip: Chroma returns fewer than k when
+        the collection is smaller)."""
         result = self.chunks.query(
-            query_embeddings=[vector], n_results=min(k, count), include=["documents", "metadatas", "distances"]
+            query_embeddings=[vector], n_results=k, include=["documents", "metadatas", "distances"]
         )
         return [
             (Record(i, t, m), 1.0 - d)
