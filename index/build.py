@@ -72,7 +72,8 @@ def chunk_records(doc: Document, chunks: list[Chunk]) -> list[Record]:
             c.text,
             base
             | {"chunk": c.number, "start": c.start, "end": c.end, "tokens": c.tokens, "hash": c.content_hash}
-            | ({"page": doc.page_at(c.start)} if doc.page_starts else {}),
+            | ({"page": doc.page_at(c.start)} if doc.page_starts else {})
+            | ({"section": section} if (section := doc.section_at(c.start)) else {}),
         )
         for c in chunks
     ]
@@ -81,7 +82,14 @@ def chunk_records(doc: Document, chunks: list[Chunk]) -> list[Record]:
 def sentence_records(doc: Document, spans: list[Span]) -> list[Record]:
     base = {"doc_id": doc.doc_id, "doc_hash": doc.content_hash, "doc_parts": len(spans)}
     return [
-        Record(f"{doc.doc_id}#s{n}", doc.text[s.start : s.end], base | {"sentence": n, "start": s.start, "end": s.end})
+        Record(
+            f"{doc.doc_id}#s{n}",
+            doc.text[s.start : s.end],
+            base
+            | {"sentence": n, "start": s.start, "end": s.end}
+            | ({"page": doc.page_at(s.start)} if doc.page_starts else {})
+            | ({"section": section} if (section := doc.section_at(s.start)) else {}),
+        )
         for n, s in enumerate(spans)
     ]
 
