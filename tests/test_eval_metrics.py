@@ -228,7 +228,9 @@ def test_run_eval_scores_items_and_groups_by_kind() -> None:
     run = run_eval("fake", pipeline, ITEMS, k=3, progress=lambda r: seen.append(r.id))
     assert seen == [i.id for i in ITEMS]
     assert pipeline.calls[0][0] == "warm-up question about the documents"  # warm before timing
-    assert pipeline.calls[2] == ("containers?", [Turn("car?")])  # follow-ups get their history
+    # A follow-up's earlier question is asked first, and its answer becomes the history the item gets.
+    assert pipeline.calls[2] == ("car?", [])
+    assert pipeline.calls[3] == ("containers?", [Turn("car?", "A Russian-made Aurus limousine. [1]")])
 
     by_id = {r.id: r for r in run.items}
     car, num, treaty, mars, peru = (by_id[i.id] for i in ITEMS)

@@ -125,6 +125,14 @@ def summarise(results: list[ItemResult], k: int = 5) -> dict[str, float | None]:
     return summary
 
 
+def conversation(pipeline: Pipeline, questions: list[str]) -> list[Turn]:
+    """The earlier turns of a follow-up item, answered by the pipeline itself as a user would see them."""
+    history: list[Turn] = []
+    for question in questions:
+        history.append(Turn(question, pipeline.answer(question, history).answer))
+    return history
+
+
 def run_eval(
     name: str,
     pipeline: Pipeline,
@@ -135,7 +143,7 @@ def run_eval(
     pipeline.answer("warm-up question about the documents")
     results: list[ItemResult] = []
     for item in items:
-        history = [Turn(q) for q in item.history]
+        history = conversation(pipeline, item.history)
         started = time.perf_counter()
         answer = pipeline.answer(item.question, history)
         latency = (time.perf_counter() - started) * 1000
