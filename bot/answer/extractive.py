@@ -16,8 +16,8 @@ from bot.answer.types import Answer, Citation, Passage, Sentence
 MAX_ANSWER_CHARS = 400
 # Feature weights and the decline threshold were fitted by `bench/fit_weights.py` on the question sets
 # (see README, "How answers are chosen"); they weigh kinds of evidence, not individual questions.
-WEIGHTS = {"dense": 0.30, "context": 0.20, "lexical": 0.30, "typed": 0.0, "rank": 0.05, "novelty": 0.20}
-DECLINE_BELOW = 0.23
+WEIGHTS = {"dense": 0.30, "context": 0.20, "lexical": 0.20, "typed": 0.0, "rank": 0.10, "novelty": 0.20}
+DECLINE_BELOW = 0.30
 CANDIDATE_PASSAGES = 8
 FOLLOW_UP_CONTEXT_WEIGHT = 0.3
 ALREADY_QUOTED_PENALTY = 0.1

@@ -16,6 +16,7 @@ from index.settings import Settings
 RRF_K = 60
 CANDIDATES = 30
 HUBNESS_PENALTY = 0.4
+FEEDBACK_SENTENCES, FEEDBACK_TERMS = 3, 5
 
 
 @dataclass
@@ -115,11 +116,23 @@ class HybridRetriever:
             1 + (n - self.document_frequency.get(term, 0) + 0.5) / (self.document_frequency.get(term, 0) + 0.5)
         )
 
-    def lexical_scores(self, query: str) -> np.ndarray:
+    def lexical_scores(self, query: str, sentence_scores: np.ndarray | None = None) -> np.ndarray:
+        """BM25 of every passage. With sentence scores, the query is expanded by pseudo-relevance feedback:
+        the rarest words of the best-matching sentences join it, so a plain-English question also finds
+        passages that use the documents' own words for the same thing."""
         query_terms = terms(query)
         if not self.passages or not query_terms:
             return np.zeros(len(self.passages))
+        if sentence_scores is not None and len(sentence_scores):
+            query_terms = query_terms + self.feedback_terms(query_terms, sentence_scores)
         return np.asarray(self._bm25.get_scores(query_terms))
+
+    def feedback_terms(self, query_terms: list[str], sentence_scores: np.ndarray) -> list[str]:
+        weights: Counter[str] = Counter()
+        for s in np.argsort(-sentence_scores)[:FEEDBACK_SENTENCES]:
+            for term in self.sentence_terms[s] - set(query_terms):
+                weights[term] += self.idf(term)
+        return [term for term, _ in weights.most_common(FEEDBACK_TERMS)]
 
     def retrieve(self, query: str, k: int = 5) -> list[Hit]:
         return self.run(query, k).hits
@@ -130,8 +143,8 @@ class HybridRetriever:
         if not self.passages:
             return Retrieval(query, vector, [], np.zeros(0))
         dense = {self.by_id[r.id]: score for r, score in self.store.query_chunks(vector, CANDIDATES)}
-        lexical = self.lexical_scores(query)
         sentence_scores = self.sentence_scores(vector)
+        lexical = self.lexical_scores(query, sentence_scores)
         fused: dict[int, float] = defaultdict(float)
         for rank, i in enumerate(sorted(dense, key=dense.get, reverse=True)):
             fused[i] += 1 / (RRF_K + rank)
