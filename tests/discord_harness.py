@@ -190,25 +190,7 @@ class Recorder:
         self.calls: list[tuple[str, dict]] = []
 
     def _message(self, payload: dict | None) -> dict:
-        payload = payload or {}
-        return {
-            "id": str(snowflake()),
-            "channel_id": str(self.channel_id),
-            "author": facts.dict_from_user(self.bot_user),
-            "content": payload.get("content") or "",
-            "timestamp": discord.utils.utcnow().isoformat(),
-            "edited_timestamp": None,
-            "tts": False,
-            "mention_everyone": False,
-            "mentions": [],
-            "mention_roles": [],
-            "attachments": [],
-            "embeds": payload.get("embeds") or [],
-            "components": payload.get("components") or [],
-            "pinned": False,
-            "type": 0,
-            "flags": payload.get("flags") or 0,
-        }
+        return bot_message(self.channel_id, self.bot_user, payload or {})
 
     async def create_interaction_response(self, interaction_id: int, token: str, *, params: Any, **_: Any) -> dict:
         self.calls.append(("response", dict(params.payload or {})))
@@ -323,14 +305,13 @@ async def click(h: Harness, custom_id: str, message: dict, *, member: discord.Me
     return recorder
 
 
-def message_payload(h: Harness, sent: dict) -> dict:
-    """A gateway-style message for a payload the bot sent, components included (for `click`)."""
+def bot_message(channel_id: int, author: discord.abc.User, payload: dict) -> dict:
+    """A gateway-style message the bot sent, from the payload it sent (content, embeds, components)."""
     return {
         "id": str(snowflake()),
-        "channel_id": str(sent["_channel_id"]),
-        "guild_id": str(h.guild.id),
-        "author": facts.dict_from_user(h.bot.user),
-        "content": sent.get("content") or "",
+        "channel_id": str(channel_id),
+        "author": facts.dict_from_user(author),
+        "content": payload.get("content") or "",
         "timestamp": discord.utils.utcnow().isoformat(),
         "edited_timestamp": None,
         "tts": False,
@@ -338,12 +319,17 @@ def message_payload(h: Harness, sent: dict) -> dict:
         "mentions": [],
         "mention_roles": [],
         "attachments": [],
-        "embeds": sent.get("embeds") or [],
-        "components": sent.get("components") or [],
+        "embeds": payload.get("embeds") or [],
+        "components": payload.get("components") or [],
         "pinned": False,
         "type": 0,
-        "flags": 0,
+        "flags": payload.get("flags") or 0,
     }
+
+
+def message_payload(h: Harness, sent: dict) -> dict:
+    """A gateway-style message for a payload the bot sent, components included (for `click`)."""
+    return bot_message(sent["_channel_id"], h.bot.user, sent) | {"guild_id": str(h.guild.id)}
 
 
 def custom_ids(payload: dict) -> list[str]:
