@@ -1,0 +1,1 @@
+from index import offline  # noqa: F401  (environment set before numpy, onnxruntime, chromadb load)
