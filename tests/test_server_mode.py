@@ -331,3 +331,30 @@ def test_a_build_waits_for_a_server_that_comes_back(settings, server, monkeypatc
         restart.join()
     assert report.documents["added"] == 3
     assert_index_matches_corpus(settings)
+
+
+def test_questions_do_not_wait_for_a_new_version_to_load(settings_factory, tiny_corpus, embedder, monkeypatch) -> None:
+    """Loading a version takes seconds on a large corpus: it happens beside the questions, not in them."""
+    import bot.answer.pipeline as pipeline_module
+
+    settings = settings_factory()
+    build_index(settings)
+    pipeline = QAPipeline.open(settings)
+    pipeline.check_seconds = 0
+    real_open = pipeline_module.open_retriever
+
+    def slow_open(*args, **kwargs):
+        time.sleep(1.5)
+        return real_open(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline_module, "open_retriever", slow_open)
+    (tiny_corpus / "baking.md").write_text("Banana bread keeps for three days. Wrap it in foil.")
+    build_index(settings)
+    started = time.monotonic()
+    answer = pipeline.answer(QUESTIONS[1])  # notices version 2 and starts loading it
+    assert answer.answered and time.monotonic() - started < 1.0
+    assert pipeline.retriever.version == 1
+    deadline = time.monotonic() + 10
+    while pipeline.retriever.version != 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert pipeline.retriever.version == 2

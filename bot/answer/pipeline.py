@@ -1,9 +1,10 @@
 """The answer pipeline as named stages: query preparation, retrieval, answer synthesis.
 
-The pipeline reads one version of the index at a time. At most every CHECK_SECONDS, on a question, it reads
-the index pointer; when a newer version is live it loads that one and swaps it in whole, so an answer never
-mixes versions. When the index cannot be reached, questions get UNAVAILABLE_REPLY (nothing raises) and later
-questions try again, so the pipeline recovers by itself when the server is back.
+The pipeline reads one version of the index at a time. At most every CHECK_SECONDS, on a question, a
+background thread reads the index pointer; when a newer version is live it loads that one and swaps it in
+whole, so an answer never mixes versions and no question waits for the load. When the index cannot be
+reached, questions get UNAVAILABLE_REPLY (nothing raises) and later questions try again, so the pipeline
+recovers by itself when the server is back.
 """
 
 from __future__ import annotations
@@ -131,17 +132,29 @@ class QAPipeline:
             return fresh, fresh.retriever.run(text, self.settings.top_k)
 
     def _current(self) -> Loaded:
-        """The loaded version, after a pointer check if one is due. One thread checks (and loads a newer
-        version); the others carry on meanwhile with the version they have."""
+        """The loaded version. When a pointer check is due, one thread makes it in the background (loading a
+        newer version can take seconds on a large corpus), and questions use the loaded version meanwhile.
+        With nothing loaded yet, the asking thread tries to load it."""
         due = self.loaded is None or time.monotonic() - self._checked >= self.check_seconds
         if due and self._refreshing.acquire(blocking=False):
-            try:
-                self._refresh()
-            finally:
-                self._refreshing.release()
+            if self.loaded is None:
+                try:
+                    self._refresh()
+                finally:
+                    self._refreshing.release()
+            else:
+                threading.Thread(target=self._refresh_in_background, name="qabot-index-check", daemon=True).start()
         if self.loaded is None:
             raise IndexUnavailable("the index is not open yet")
         return self.loaded
+
+    def _refresh_in_background(self) -> None:
+        try:
+            self._refresh()
+        except IndexUnavailable as exc:  # the next question that queries will say so
+            log.warning("index check failed: %s", exc)
+        finally:
+            self._refreshing.release()
 
     def _refresh(self) -> None:
         """Load the live version if it differs from the loaded one (or nothing is loaded)."""
