@@ -172,24 +172,6 @@ def is_quotable(sentence: str) -> bool:
     return len(sentence.split()) >= 5 and not stripped.startswith(("#", "|")) and sentence.count("|") < 2
 
 
-def merge_overlapping(hits: list[Hit]) -> list[tuple[str, int, int]]:
-    """(doc_id, start, end) spans of the hits with overlapping or touching chunks merged."""
-    spans: dict[str, list[list[int]]] = defaultdict(list)
-    for hit in hits:
-        spans[hit.chunk.doc_id].append([hit.chunk.start, hit.chunk.end])
-    merged = []
-    for doc_id, ranges in spans.items():
-        ranges.sort()
-        out = [ranges[0]]
-        for start, end in ranges[1:]:
-            if start <= out[-1][1] + 1:
-                out[-1][1] = max(out[-1][1], end)
-            else:
-                bisect.insort(out, [start, end])
-        merged += [(doc_id, s, e) for s, e in out]
-    return merged
-
-
 def open_retriever(settings: Settings, retries: int | None = None) -> HybridRetriever:
     """The retriever over the live version of the index. `retries`: attempts to reach a Chroma server
     that is down (default: a bounded back-off of about 15 s)."""
