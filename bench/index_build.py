@@ -84,17 +84,18 @@ def worker(corpus: Path, index_dir: Path) -> dict:
     }
 
 
-def run_worker(corpus: Path, index_dir: Path) -> dict:
+def run_json_worker(script: str, args: list[str], label: str) -> dict:
+    """Run `script --worker ARGS` in a fresh process (so its peak RSS is its own); its last stdout line is JSON."""
     done = subprocess.run(
-        [sys.executable, __file__, "--worker", str(corpus), str(index_dir)],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=PROJECT,
+        [sys.executable, script, "--worker", *args], capture_output=True, text=True, check=False, cwd=PROJECT
     )
     if done.returncode != 0:
-        raise SystemExit(f"worker failed on {corpus}:\n{done.stderr}")
+        raise SystemExit(f"{label} worker failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run_worker(corpus: Path, index_dir: Path) -> dict:
+    return run_json_worker(__file__, [str(corpus), str(index_dir)], f"build of {corpus}")
 
 
 def main() -> None:

@@ -33,7 +33,7 @@ OUT = BENCH / "out"
 sys.path.insert(0, str(PROJECT))
 sys.path.insert(0, str(BENCH))
 
-from index_build import synthetic_corpus  # noqa: E402  (the ~2 MB generator of bench/index_build.py)
+from index_build import run_json_worker, synthetic_corpus  # noqa: E402  (the ~2 MB generator of bench/index_build.py)
 
 CHROMA = Path(sys.executable).parent / "chroma"
 
@@ -107,16 +107,7 @@ def peak_rss_mb() -> float:
 
 
 def run_worker(kind: str, config: dict) -> dict:
-    done = subprocess.run(
-        [sys.executable, __file__, "--worker", kind, json.dumps(config)],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=PROJECT,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"{kind} worker failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_json_worker(__file__, [kind, json.dumps(config)], kind)
 
 
 # --- the Chroma server ----------------------------------------------------------------------------------

@@ -57,9 +57,13 @@ class ExtractiveAnswerer:
 
     def unknown_names(self, question: str, retrieval: Retrieval) -> list[str]:
         """Names and numbers the question hinges on that the documents never mention."""
-        names = [m for m in _CAPITALISED.findall(question) if fold(m) not in self.vocabulary | STOPWORDS]
-        nearby = " ".join(h.chunk.text for h in retrieval.hits)
-        numbers = [n for n in re.findall(r"\b\d+\b", question) if n not in words(nearby)]
+        names = [
+            m for m in _CAPITALISED.findall(question) if fold(m) not in self.vocabulary and fold(m) not in STOPWORDS
+        ]
+        numbers = re.findall(r"\b\d+\b", question)
+        if numbers:  # words of the retrieved passages, computed once (not per number)
+            nearby = set(words(" ".join(h.chunk.text for h in retrieval.hits)))
+            numbers = [n for n in numbers if n not in nearby]
         return names + numbers
 
     def score_sentences(
