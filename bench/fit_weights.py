@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +33,7 @@ NAMES = list(extractive.WEIGHTS)
 
 
 def collect(pipeline: QAPipeline, items) -> list[tuple]:
-    """Per question: (item, kind, fixed outcome or None, [(features, window holds an answer)])."""
+    """Per question: (item, kind, fixed outcome or None, retrieval, candidate sentences as Scored)."""
     answerer, retriever = pipeline.extractive, pipeline.retriever
     rows = []
     for item in (i for i in items if not i.history):  # follow-ups test history handling, not the weights
@@ -44,50 +45,51 @@ def collect(pipeline: QAPipeline, items) -> list[tuple]:
         elif computed := year_difference(item.question, retriever):
             answer = answerer.compose_computed(item.question, retrieval, computed)
             fixed = "correct" if any(contains(answer.answer, a) for a in item.answers) else "wrong"
-        candidates = []
-        for scored in answerer.score_sentences(item.question, retrieval, kind):
-            first, last = answerer.window(scored.sentence, retrieval)
-            text = " ".join(retriever.sentences[s].text for s in range(first, last + 1))
-            good = item.answerable and any(contains(text, a) for a in item.answers)
-            candidates.append((scored.features, good))
-        rows.append((item, kind, fixed, candidates))
+        candidates = answerer.score_sentences(item.question, retrieval, kind)
+        rows.append((item, kind, fixed, retrieval, candidates))
     return rows
 
 
-def outcome(kind, fixed, candidates, weights, threshold) -> str:
-    if fixed:
-        return fixed
-    if not candidates:
-        return "declined"
-    scores = [sum(weights[n] * f[n] for n in NAMES) for f, _ in candidates]
-    order = sorted(range(len(candidates)), key=lambda i: -scores[i])
-    top = order[0]
-    if kind.name == "person":
-        typed = next((i for i in order[:5] if candidates[i][0]["typed"]), None)
-        if typed is not None and scores[typed] >= scores[top] - extractive.TYPED_MARGIN:
-            top = typed
-    if scores[top] < threshold or (kind.required and not candidates[top][0]["typed"]):
-        return "declined"
-    return "correct" if candidates[top][1] else "wrong"
+def outcomes(answerer, rows, weights) -> list[tuple[float, str]]:
+    """Per question: the top score (declined below the threshold) and the outcome above it, through
+    the answerer's own `choose`, so the fit scores exactly what the bot does."""
+    results = []
+    for item, kind, fixed, retrieval, candidates in rows:
+        if fixed or not candidates:
+            results.append((float("inf"), fixed or "declined"))
+            continue
+        ranked = sorted(
+            (replace(c, score=sum(weights[n] * c.features[n] for n in NAMES)) for c in candidates),
+            key=lambda c: c.score,
+            reverse=True,
+        )
+        chosen, _ = answerer.choose(item.question, ranked, kind, retrieval, threshold=float("-inf"))
+        if chosen is None:
+            results.append((ranked[0].score, "declined"))
+            continue
+        text = answerer.span_text(chosen[1])
+        good = item.answerable and any(contains(text, a) for a in item.answers)
+        results.append((ranked[0].score, "correct" if good else "wrong"))
+    return results
 
 
-def score(rows, weights, threshold) -> tuple[float, float, float, float]:
-    answerable = [r for r in rows if r[0].answerable]
-    other = [r for r in rows if not r[0].answerable]
-    results = [outcome(kind, fixed, c, weights, threshold) for _, kind, fixed, c in rows]
-    by_id = {r[0].id: res for r, res in zip(rows, results, strict=True)}
-    accuracy = sum(by_id[r[0].id] == "correct" for r in answerable) / len(answerable)
-    declined = sum(by_id[r[0].id] == "declined" for r in other) / max(1, len(other))
-    wrongly = sum(by_id[r[0].id] == "declined" for r in answerable) / len(answerable)
+def score(rows, results, threshold) -> tuple[float, float, float, float]:
+    final = [(r[0], "declined" if top < threshold else res) for r, (top, res) in zip(rows, results, strict=True)]
+    answerable = [res for item, res in final if item.answerable]
+    other = [res for item, res in final if not item.answerable]
+    accuracy = answerable.count("correct") / max(1, len(answerable))
+    declined = other.count("declined") / max(1, len(other))
+    wrongly = answerable.count("declined") / max(1, len(answerable))
     return accuracy + 0.5 * declined - max(0.0, wrongly - 0.05), accuracy, declined, wrongly
 
 
-def fit(rows) -> tuple[tuple[float, float, float, float], dict[str, float], float]:
+def fit(answerer, rows) -> tuple[tuple[float, float, float, float], dict[str, float], float]:
     best = None
     for values in itertools.product(*(GRID[n] for n in NAMES)):
         weights = dict(zip(NAMES, values, strict=True))
+        results = outcomes(answerer, rows, weights)
         for threshold in np.arange(0.0, 0.6, 0.01):
-            result = score(rows, weights, threshold)
+            result = score(rows, results, threshold)
             if best is None or result[0] > best[0][0]:
                 best = (result, weights, round(float(threshold), 2))
     return best
@@ -106,24 +108,18 @@ def main() -> None:
     settings = get_settings()
     build_index(settings)
     pipeline = QAPipeline.open(settings.model_copy(update={"llm_model": None}))
+    answerer = pipeline.extractive
+    current = extractive.WEIGHTS, extractive.DECLINE_BELOW
     rows = collect(pipeline, load_all(files, None))
-    report(
-        "current",
-        score(rows, extractive.WEIGHTS, extractive.DECLINE_BELOW),
-        extractive.WEIGHTS,
-        extractive.DECLINE_BELOW,
-    )
-    result, weights, threshold = fit(rows)
+    report("current", score(rows, outcomes(answerer, rows, current[0]), current[1]), *current)
+    result, weights, threshold = fit(answerer, rows)
     report(f"fitted on {', '.join(map(str, files))}", result, weights, threshold)
     if holdout:
         held = collect(pipeline, load_all([holdout], None))
-        report(f"  scored on held-out {holdout}", score(held, weights, threshold), weights, threshold)
-        report(
-            f"  current weights on {holdout}",
-            score(held, extractive.WEIGHTS, extractive.DECLINE_BELOW),
-            extractive.WEIGHTS,
-            extractive.DECLINE_BELOW,
-        )
+        fitted = score(held, outcomes(answerer, held, weights), threshold)
+        report(f"  scored on held-out {holdout}", fitted, weights, threshold)
+        unchanged = score(held, outcomes(answerer, held, current[0]), current[1])
+        report(f"  current weights on {holdout}", unchanged, *current)
 
 
 GRID = {

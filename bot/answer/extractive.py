@@ -22,6 +22,7 @@ CANDIDATE_PASSAGES = 8
 FOLLOW_UP_CONTEXT_WEIGHT = 0.3
 ALREADY_QUOTED_PENALTY = 0.1
 TYPED_MARGIN = 0.08
+_YEAR = re.compile(r"\b(1[6-9]\d\d|20\d\d)\b")
 _CAPITALISED = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-z]{2,})\b")
 
 
@@ -49,11 +50,47 @@ class ExtractiveAnswerer:
         if computed:
             return self.compose_computed(question, retrieval, computed)
         ranked = self.score_sentences(question, retrieval, kind, context)
-        if not ranked or ranked[0].score < DECLINE_BELOW:
-            return self.decline(question, retrieval, ranked[0].score if ranked else 0.0, "nothing close enough")
-        if kind.required and not ranked[0].typed:
-            return self.decline(question, retrieval, ranked[0].score, f"no passage gives the {kind.name} asked for")
-        return self.compose(question, retrieval, self.window(ranked[0].sentence, retrieval), ranked[0].score)
+        chosen, reason = self.choose(question, ranked, kind, retrieval)
+        if chosen is None:
+            return self.decline(question, retrieval, ranked[0].score if ranked else 0.0, reason)
+        return self.compose(question, retrieval, chosen[1], chosen[0].score)
+
+    def choose(
+        self,
+        question: str,
+        ranked: list[Scored],
+        kind: QuestionType,
+        retrieval: Retrieval,
+        threshold: float = DECLINE_BELOW,
+    ) -> tuple[tuple[Scored, tuple[int, int]] | None, str]:
+        """The best sentence and the span to quote, or None and why not. A candidate that carries the
+        answer type asked for (a date for "when", a name for "who") leads when it is nearly as good."""
+        if not ranked or ranked[0].score < threshold:
+            return None, "nothing close enough"
+        best = ranked[0]
+        if kind.name != "other" and not best.typed:
+            typed = next((x for x in ranked[:5] if x.typed), None)
+            if typed and typed.score >= best.score - TYPED_MARGIN:
+                best = typed
+        span = self.window(best.sentence, retrieval, kind)
+        quoted = self.span_text(span)
+        if kind.required and not kind.matches(quoted):
+            return None, f"no passage gives the {kind.name} asked for"
+        if kind.required and not self.mentions_question_years(question, span):
+            return None, f"no passage gives the {kind.name} for the year asked about"
+        return (best, span), ""
+
+    def span_text(self, span: tuple[int, int]) -> str:
+        return " ".join(self.retriever.sentences[s].text for s in range(span[0], span[1] + 1))
+
+    def mentions_question_years(self, question: str, span: tuple[int, int]) -> bool:
+        """A number, date or amount asked "in 2023" must come from a passage about 2023: the quoted
+        span or the sentence before it names that year."""
+        years = set(_YEAR.findall(question))
+        if not years:
+            return True
+        nearby = self.span_text((max(0, span[0] - 1), span[1]) if span[0] - 1 in self.neighbours(span[0]) else span)
+        return years <= set(_YEAR.findall(nearby))
 
     def unknown_names(self, question: str, retrieval: Retrieval) -> list[str]:
         """Names and numbers the question hinges on that the documents never mention."""
@@ -67,16 +104,22 @@ class ExtractiveAnswerer:
         return names + numbers
 
     def score_sentences(
-        self, question: str, retrieval: Retrieval, kind: QuestionType, context: str = ""
+        self,
+        question: str,
+        retrieval: Retrieval,
+        kind: QuestionType,
+        context: str = "",
+        weights: dict[str, float] | None = None,
     ) -> list[Scored]:
         """Rank candidate sentences. For a follow-up, the earlier turn's words count for less than the
         question's own, and a sentence the earlier answer already quoted must earn its place again."""
         r = self.retriever
         query_terms = set(terms(question))
-        weights = {t: FOLLOW_UP_CONTEXT_WEIGHT * r.idf(t) for t in set(terms(context))}
-        weights |= {t: r.idf(t) for t in query_terms}
+        feature_weights = weights or WEIGHTS
+        term_weights = {t: FOLLOW_UP_CONTEXT_WEIGHT * r.idf(t) for t in set(terms(context))}
+        term_weights |= {t: r.idf(t) for t in query_terms}
         seen = " ".join(context.split())
-        total = sum(weights.values()) or 1.0
+        total = sum(term_weights.values()) or 1.0
         rank_of = {r.by_id[h.chunk.id]: rank for rank, h in enumerate(retrieval.hits[:CANDIDATE_PASSAGES])}
         candidates = {s for chunk in rank_of for s in r.chunk_sentences[chunk]}
         candidates |= {int(s) for s in np.argsort(-retrieval.sentence_scores)[:15]}
@@ -86,23 +129,18 @@ class ExtractiveAnswerer:
             features = {
                 "dense": float(retrieval.sentence_scores[s]),
                 "context": max((float(retrieval.sentence_scores[n]) for n in self.neighbours(s)), default=0.0),
-                "lexical": sum(w for t, w in weights.items() if t in sentence_terms) / total,
+                "lexical": sum(w for t, w in term_weights.items() if t in sentence_terms) / total,
                 "typed": float(kind.matches(r.sentences[s].text)),
                 "rank": 1.0
                 - min((rank_of[c] for c in r.sentence_chunks[s] if c in rank_of), default=CANDIDATE_PASSAGES)
                 / CANDIDATE_PASSAGES,
                 "novelty": len(sentence_terms - query_terms) / (len(sentence_terms) or 1),
             }
-            score = sum(WEIGHTS[name] * value for name, value in features.items())
+            score = sum(feature_weights[name] * value for name, value in features.items())
             if seen and " ".join(r.sentences[s].text.split()) in seen:
                 score -= ALREADY_QUOTED_PENALTY
             scored.append(Scored(s, score, bool(features["typed"]), features))
         scored.sort(key=lambda x: x.score, reverse=True)
-        if kind.name == "person":  # the best sentence naming someone leads when it is close enough
-            typed = next((x for x in scored[:5] if x.typed), None)
-            if typed and typed is not scored[0] and typed.score >= scored[0].score - TYPED_MARGIN:
-                scored.remove(typed)
-                scored.insert(0, typed)
         return scored
 
     def neighbours(self, s: int) -> list[int]:
@@ -111,11 +149,14 @@ class ExtractiveAnswerer:
             n for n in (s - 1, s + 1) if 0 <= n < len(r.sentences) and r.sentences[n].doc_id == r.sentences[s].doc_id
         ]
 
-    def window(self, best: int, retrieval: Retrieval) -> tuple[int, int]:
-        """The best sentence joined with its closer neighbour (by the query), when both fit in an answer
-        and lie in one passage, so the quote is one exact span of the source."""
+    def window(self, best: int, retrieval: Retrieval, kind: QuestionType | None = None) -> tuple[int, int]:
+        """The best sentence joined with its closer neighbour (by the query; one carrying the answer type
+        asked for, if the best sentence lacks it), when both fit in an answer and lie in one passage, so
+        the quote is one exact span of the source."""
         r = self.retriever
         neighbours = [n for n in self.neighbours(best) if r.quotable[n]]
+        if kind and kind.name != "other" and not kind.matches(r.sentences[best].text):
+            neighbours = [n for n in neighbours if kind.matches(r.sentences[n].text)] or neighbours
         if not neighbours:
             return best, best
         partner = max(neighbours, key=lambda n: retrieval.sentence_scores[n])

@@ -38,10 +38,14 @@ _MONEY = re.compile(
     re.IGNORECASE,
 )
 _MONTHS = "january february march april may june july august september october november december"
+_PERIODS = "day|night|week|weekend|month|year|decade|century|spring|summer|autumn|fall|winter"
 _DATE = re.compile(
     r"\b(1[6-9]\d\d|20\d\d)\b|\b(" + "|".join(_MONTHS.split()) + r")\b"
     r"|o'clock|\b\d{1,2}(:\d\d)?\s*([ap]\.?m\b)|\b\d{1,2}:\d\d\b"
-    r"|\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|morning|evening|noon|midnight)\b",
+    r"|\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|morning|evening|noon|midnight)\b"
+    # relative dates: "last month", "earlier this year", "three weeks ago", "yesterday"
+    rf"|\b(last|next|this|previous|past|final|coming|following|same)\s+({_PERIODS})s?\b"
+    r"|\b(yesterday|today|tonight|tomorrow|ago)\b",
     re.IGNORECASE,
 )
 _NAME = re.compile(r"\b[A-Z][a-z’'\-]+(?:\s+(?:[A-Z][a-z’'\-]+|bin|de|van|von|al))+\b")
@@ -65,13 +69,19 @@ _RULES: list[tuple[str, QuestionType]] = [
         r"spend|pay|earn)\b|\bwhat (was|is) the (price|cost|value)",
         QuestionType("money", required=True),
     ),
-    (r"\b(what|which|in what) (year|month|date|day)\b|\bwhen\b|\bwhat time\b", QuestionType("date", required=True)),
+    (
+        # "when" asks for a date only as the question word ("when did...", "...when?"), not in a clause
+        # such as "who opened the doors when they swapped seats?"
+        r"\b(what|which|in what) (year|month|date|day)\b|\bwhat time\b|\b(since|until|till) when\b"
+        r"|\bwhen (did|does|do|was|is|were|are|will|would|has|have|had|can|could|should)\b|\bwhen\s*\?*\s*$",
+        QuestionType("date", required=True),
+    ),
     (
         r"\bhow (many|much|long|far|old|big|large|tall|high|often)\b|\bwhat (percentage|proportion|share|number)\b",
         QuestionType("number", required=True),
     ),
     (
-        r"^\s*((and|but|so|then|ok|okay)\s+)?(who|whom|whose)\b|\bwho(?:'s| is| was)\b"
+        r"(^|[,;:]\s*)((and|but|so|then|ok|okay)\s+)?(who|whom|whose)\b|\bwho(?:'s| is| was)\b"
         r"|\bwhich (expert|person|official|minister|spokesman|spokesperson|professor|leader|analyst)\b",
         QuestionType("person"),
     ),
