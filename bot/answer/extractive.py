@@ -75,6 +75,8 @@ class ExtractiveAnswerer:
         span = self.window(best.sentence, retrieval, kind)
         quoted = self.span_text(span)
         if kind.required and not kind.matches(quoted):
+            if kind.name == "identity":
+                return None, f"no passage names the {kind.focus}"
             return None, f"no passage gives the {kind.name} asked for"
         if kind.required and not self.mentions_question_years(question, span):
             return None, f"no passage gives the {kind.name} for the year asked about"

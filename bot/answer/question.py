@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.answer.text import fold
+from bot.answer.text import STOPWORDS, fold
 
 NUMBER_WORDS = [
     "one",
@@ -53,14 +53,62 @@ _NAME = re.compile(r"\b[A-Z][a-z’'\-]+(?:\s+(?:[A-Z][a-z’'\-]+|bin|de|van|vo
 
 @dataclass(frozen=True)
 class QuestionType:
-    """The kind of answer expected; `required` types decline when no passage has one."""
+    """The kind of answer expected; `required` types decline when no passage has one. An "identity"
+    question ("what's the name of the satellite?", "who was the diplomat in Moscow?") needs a name
+    attached to its head noun (`focus`) that the question itself does not use (`known`)."""
 
     name: str
     required: bool = False
+    focus: str = ""
+    known: frozenset[str] = frozenset()
 
     def matches(self, sentence: str) -> bool:
+        if self.name == "identity":
+            return self.names_focus(sentence)
         pattern = {"number": _NUMBER, "money": _MONEY, "date": _DATE, "person": _NAME}.get(self.name)
         return bool(pattern.search(sentence)) if pattern else False
+
+    def names_focus(self, sentence: str) -> bool:
+        """A new name right after the head noun ("spokesman Lin Jian", "the satellite Malligyong-1"),
+        in apposition before it ("Ramon Pacheco Pardo, a professor"), or after "named"/"called"."""
+        head = re.escape(self.focus[:5]) + r"\w*"
+        name = r"([A-Z][\w’'\-]+)"
+        patterns = [
+            rf"\b{head},?\s+{name}",
+            rf"{name},\s+(?:a|an|the)\s+(?:[\w\-]+\s+){{0,3}}{head}",
+            rf"\b(?:named|called|dubbed|known as)\s+[“\"']?{name}",
+        ]
+        found = (m.group(1) for p in patterns for m in re.finditer(p, sentence, re.IGNORECASE))
+        return any(n[0].isupper() and fold(n) not in self.known and fold(n) not in _CALENDAR for n in found)
+
+
+_CALENDAR = frozenset(_MONTHS.split()) | {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+_IDENTITY = re.compile(
+    r"\b(?:what|what's|whats)\s+(?:is\s+|was\s+|are\s+|were\s+)?(?:the|his|her|their|its)\s+names?\s+of\s+"
+    r"(?:the\s+|a\s+|an\s+)?"
+    r"|\bwho\s*(?:is|was|'s|’s)\s+the\s+",
+    re.IGNORECASE,
+)
+
+
+def identity_type(question: str) -> QuestionType | None:
+    """The head noun of "the name of the <noun phrase>" / "who is the <noun phrase>": the phrase runs to
+    the first function word, or to a capitalised word once it has a lower-case one ("the two dogs Kim
+    gave" -> "dogs")."""
+    match = _IDENTITY.search(question)
+    if not match:
+        return None
+    head = ""
+    for word in re.findall(r"[\w’'\-]+", question[match.end() :]):
+        lowered = fold(word)
+        if lowered in STOPWORDS or (word[0].isupper() and head and head.islower()):
+            break
+        if lowered not in NUMBER_WORDS and lowered not in {"first", "second", "new", "old"}:
+            head = word
+    if not head:
+        return None
+    known = frozenset(fold(w) for w in re.findall(r"[\w’'\-]+", question))
+    return QuestionType("identity", required=True, focus=fold(head), known=known)
 
 
 _RULES: list[tuple[str, QuestionType]] = [
@@ -89,6 +137,9 @@ _RULES: list[tuple[str, QuestionType]] = [
 
 
 def question_type(question: str) -> QuestionType:
+    identity = identity_type(question)
+    if identity:
+        return identity
     folded = fold(question)
     for pattern, kind in _RULES:
         if re.search(pattern, folded):

@@ -1,0 +1,105 @@
+"""What a question asks for, and the declines that follow from it: a date only when "when" is the
+question word, relative dates, names attached to the thing asked about, and the year asked about."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answer.pipeline import QAPipeline
+from bot.answer.question import question_type
+from index.build import build_index
+from index.settings import Settings
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("When did the ferry start running?", "date"),
+        ("and when?", "date"),
+        ("In what year was the lighthouse built?", "date"),
+        ("when they swapped seats, who opened the doors for them?", "person"),
+        ("Why did Kim take the wheel first when they went for a ride?", "other"),
+        ("Putin had just won which term as president when he went to China?", "other"),
+        ("How many boats cross each day?", "number"),
+        ("What's the name of the satellite they launched?", "identity"),
+        ("what are the names of the two dogs Kim gave Putin?", "identity"),
+        ("Who was the diplomat in Moscow who said that?", "identity"),
+        ("Who is Robert Dover?", "person"),
+    ],
+)
+def test_question_type(question: str, kind: str) -> None:
+    assert question_type(question).name == kind
+
+
+@pytest.mark.parametrize(
+    "sentence", ["Last month, Beijing resumed talks.", "Talks resumed earlier this year.", "It ended three weeks ago."]
+)
+def test_relative_dates_answer_when(sentence: str) -> None:
+    assert question_type("When did the talks resume?").matches(sentence)
+
+
+def test_a_date_needs_a_date() -> None:
+    assert not question_type("When did the talks resume?").matches("The final round of talks was tense.")
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "names_it"),
+    [
+        ("What's the name of the satellite?", "North Korea put the satellite Malligyong-1 into orbit.", True),
+        ("What's the name of the satellite?", "Two months after Kim met Putin, its first spy satellite flew.", False),
+        ("what are the names of the two dogs?", "Kim gave a pair of Pungsan dogs, a North Korean breed.", False),
+        ("Who was the spokesperson they quote?", "Ministry spokesman Lin Jian noted the bilateral nature.", True),
+        ("Who is the professor at King's?", "said Ramon Pacheco Pardo, a professor at King's College.", True),
+        ("What was the name of the aide?", "An aide named Ivan opened the doors.", True),
+        ("What was the name of the aide?", "In September, an aide opened the doors.", False),
+    ],
+)
+def test_identity_needs_a_new_name_attached_to_the_thing_asked_about(
+    question: str, sentence: str, names_it: bool
+) -> None:
+    assert question_type(question).matches(sentence) is names_it
+
+
+CORPUS = {
+    "harbour.txt": (
+        "The harbour ferry was launched in 1998 by the island council after a long campaign by local fishermen. "
+        "A retired captain steered the new ferry on its first crossing to the mainland that spring. "
+        "In 2019 the ferry carried 41,000 passengers across the strait. "
+        "The harbour master Ingrid Solberg opened the new pier at a ceremony in June.\n"
+    ),
+    "bakery.txt": (
+        "The village bakery on Mill Street sells sourdough bread baked in a wood-fired oven every day. "
+        "It opens at six o'clock every morning except Sunday, when the baker goes fishing. "
+        "Its oven was rebuilt in 2023 by a mason from the mainland.\n"
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory: pytest.TempPathFactory) -> QAPipeline:
+    root = tmp_path_factory.mktemp("question-types")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for name, text in CORPUS.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    settings = Settings(
+        QABOT_CORPUS_DIR=corpus, QABOT_INDEX_DIR=root / "index", QABOT_LLM=None, CHROMA_HOST=None, _env_file=None
+    )
+    build_index(settings)
+    return QAPipeline.open(settings)
+
+
+def test_a_name_the_documents_give_is_answered(pipeline: QAPipeline) -> None:
+    answer = pipeline.answer("Who is the harbour master who opened the new pier?")
+    assert answer.answered and "Ingrid Solberg" in answer.answer
+
+
+def test_a_name_the_documents_never_give_is_declined(pipeline: QAPipeline) -> None:
+    answer = pipeline.answer("What was the name of the retired captain who steered the ferry?")
+    assert not answer.answered and "captain" in answer.answer
+
+
+def test_a_number_for_another_year_is_declined(pipeline: QAPipeline) -> None:
+    assert pipeline.answer("How many passengers did the ferry carry in 2019?").answered
+    answer = pipeline.answer("How many passengers did the ferry carry in 2023?")
+    assert not answer.answered and "year" in answer.answer
