@@ -28,6 +28,7 @@ MB = 20_000_000
 
 # --- helpers --------------------------------------------------------------------------------
 
+
 def _pdf_string(text: str) -> str:
     return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
@@ -43,8 +44,10 @@ def make_pdf(pages: list[str], title: str | None = None) -> bytes:
     for i, text in enumerate(pages):
         shows = "".join(f"({_pdf_string(line)}) Tj T* " for line in text.split("\n") if line)
         content = f"BT /F1 11 Tf 13 TL 72 760 Td {shows}ET".encode("latin-1") if shows else b""
-        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-                       f"/Resources << /Font << /F1 3 0 R >> >> /Contents {5 + 2 * i} 0 R >>".encode())
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+            f"/Resources << /Font << /F1 3 0 R >> >> /Contents {5 + 2 * i} 0 R >>".encode()
+        )
         objects.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
     info = ""
     if title is not None:
@@ -85,17 +88,22 @@ def load(path: Path):
     return load_document(path, path.name, MB)
 
 
-PAGE_ONE = ("The first page opens the report. Alpha river levels rose in March.\n"
-            "Engineers inspected the northern dam twice. They found no cracks in the concrete.\n"
-            "The spillway gates were tested under load. All four gates opened within a minute.\n"
-            "Sensors on the east bank were replaced. The old ones had failed in the winter storms.")
-PAGE_TWO = ("The second page covers the budget. Bravo funding doubled in April.\n"
-            "The council approved the spending on Friday. Work on the new turbines starts in May.\n"
-            "A second crew will be hired for the summer. Their contract runs until late September.\n"
-            "Charlie the project manager signs off every invoice. Audits happen twice a year.")
+PAGE_ONE = (
+    "The first page opens the report. Alpha river levels rose in March.\n"
+    "Engineers inspected the northern dam twice. They found no cracks in the concrete.\n"
+    "The spillway gates were tested under load. All four gates opened within a minute.\n"
+    "Sensors on the east bank were replaced. The old ones had failed in the winter storms."
+)
+PAGE_TWO = (
+    "The second page covers the budget. Bravo funding doubled in April.\n"
+    "The council approved the spending on Friday. Work on the new turbines starts in May.\n"
+    "A second crew will be hired for the summer. Their contract runs until late September.\n"
+    "Charlie the project manager signs off every invoice. Audits happen twice a year."
+)
 
 
 # --- registry --------------------------------------------------------------------------------
+
 
 def test_every_format_is_registered_in_loaders():
     assert {".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf"} <= set(LOADERS)
@@ -107,6 +115,7 @@ def test_unsupported_suffix_lists_supported_kinds(tmp_path):
 
 
 # --- PDF --------------------------------------------------------------------------------------
+
 
 def test_hand_made_pdf_is_extractable_by_pypdf():
     reader = PdfReader(io.BytesIO(make_pdf([PAGE_ONE, PAGE_TWO], title="Dam Report")))
@@ -199,8 +208,19 @@ PAGE_HTML = """<!doctype html>
 
 def test_html_keeps_main_text_and_drops_page_chrome(tmp_path):
     doc = load(write(tmp_path, "dam.html", PAGE_HTML))
-    for gone in ("SITE HEADER", "NAV HOME", "NAV ABOUT", "SIDEBAR", "NEWSLETTER", "INLINE SCRIPT", "TRACKER",
-                 "NOSCRIPT", "FOOTER", "COMMENT", "color: red"):
+    for gone in (
+        "SITE HEADER",
+        "NAV HOME",
+        "NAV ABOUT",
+        "SIDEBAR",
+        "NEWSLETTER",
+        "INLINE SCRIPT",
+        "TRACKER",
+        "NOSCRIPT",
+        "FOOTER",
+        "COMMENT",
+        "color: red",
+    ):
         assert gone not in doc.text
     assert doc.text.split("\n") == [
         "Engineers finish dam inspection",
@@ -218,9 +238,11 @@ def test_html_metadata_title_url_date(tmp_path):
 
 
 def test_html_og_metadata_when_no_title_or_canonical(tmp_path):
-    html = ('<html><head><meta property="og:title" content="From OG">'
-            '<meta property="og:url" content="https://example.org/og"><meta name="date" content="2024-01-02">'
-            "</head><body><p>Plain body text here.</p></body></html>")
+    html = (
+        '<html><head><meta property="og:title" content="From OG">'
+        '<meta property="og:url" content="https://example.org/og"><meta name="date" content="2024-01-02">'
+        "</head><body><p>Plain body text here.</p></body></html>"
+    )
     doc = load(write(tmp_path, "page.html", html))
     assert (doc.title, doc.metadata["url"], doc.metadata["date"]) == ("From OG", "https://example.org/og", "2024-01-02")
     assert doc.text == "Plain body text here."
@@ -234,16 +256,20 @@ def test_html_without_main_uses_body_and_without_title_uses_file_name(tmp_path):
 
 
 def test_html_prefers_article_when_no_main(tmp_path):
-    html = ("<html><body><div>Cookie banner words</div><article><p>Article text only.</p></article>"
-            "<div>Trailing widget</div></body></html>")
+    html = (
+        "<html><body><div>Cookie banner words</div><article><p>Article text only.</p></article>"
+        "<div>Trailing widget</div></body></html>"
+    )
     text, _ = load_html(Path("a.html"), html.encode())
     assert text == "Article text only."
 
 
 def test_html_that_is_mostly_script_is_reported(tmp_path):
-    app = ("<html><head><title>App</title></head><body><div id='app'>Loading...</div>"
-           "<noscript>You need to enable JavaScript to run this app.</noscript>"
-           f"<script>{'var x = 1; ' * 3000}</script></body></html>")
+    app = (
+        "<html><head><title>App</title></head><body><div id='app'>Loading...</div>"
+        "<noscript>You need to enable JavaScript to run this app.</noscript>"
+        f"<script>{'var x = 1; ' * 3000}</script></body></html>"
+    )
     with pytest.raises(UnusableFile, match=r"mostly script.*save the page as the browser shows it"):
         load(write(tmp_path, "app.html", app))
     empty = f"<html><body><div id='root'></div><script>{'render(); ' * 500}</script></body></html>"
@@ -277,13 +303,16 @@ def test_rst_title_from_first_heading_and_body_kept(tmp_path):
     assert doc.text == RST
 
 
-@pytest.mark.parametrize(("text", "title"), [
-    ("==========\n Overlined\n==========\n\nBody.\n", "Overlined"),
-    ("Tilde Title\n~~~~~~~~~~~\nBody.\n", "Tilde Title"),
-    ("Caret\n^^^^^\n", "Caret"),
-    ("A paragraph line\nthat continues\n-----\n", None),  # underline under a paragraph's second line
-    ("No heading at all.\n\nJust text.\n", None),
-])
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("==========\n Overlined\n==========\n\nBody.\n", "Overlined"),
+        ("Tilde Title\n~~~~~~~~~~~\nBody.\n", "Tilde Title"),
+        ("Caret\n^^^^^\n", "Caret"),
+        ("A paragraph line\nthat continues\n-----\n", None),  # underline under a paragraph's second line
+        ("No heading at all.\n\nJust text.\n", None),
+    ],
+)
 def test_rst_title_forms(text, title):
     assert rst_title(text) == title
 
@@ -294,6 +323,7 @@ def test_rst_without_heading_uses_file_name(tmp_path):
 
 
 # --- Markdown / text: front matter and precedence ---------------------------------------------
+
 
 def test_markdown_front_matter_title_beats_file_name(tmp_path):
     md = "---\ntitle: The Real Title\ndate: 2024-06-20\ntags: [a, b]\n---\n# Heading\n\nBody text.\n"
@@ -314,17 +344,21 @@ def test_front_matter_cannot_claim_page_offsets(tmp_path):
     assert "page_starts" not in doc.metadata and doc.page_starts is None
 
 
-@pytest.mark.parametrize(("md", "message"), [
-    ("---\ntitle: [unclosed\n---\nBody.\n", r"not valid YAML \(expected .* at line 2, column \d+\); fix the block"),
-    ("---\ntitle: Never closed\nBody.\n", r"never ends; add a closing '---' line"),
-    ("---\n- a list\n---\nBody.\n", r"must be a YAML mapping"),
-])
+@pytest.mark.parametrize(
+    ("md", "message"),
+    [
+        ("---\ntitle: [unclosed\n---\nBody.\n", r"not valid YAML \(expected .* at line 2, column \d+\); fix the block"),
+        ("---\ntitle: Never closed\nBody.\n", r"never ends; add a closing '---' line"),
+        ("---\n- a list\n---\nBody.\n", r"must be a YAML mapping"),
+    ],
+)
 def test_markdown_with_broken_front_matter_is_reported(tmp_path, md, message):
     with pytest.raises(UnusableFile, match=message):
         load(write(tmp_path, "broken.md", md))
 
 
 # --- the corpus: bad files reported, the rest loaded; duplicate titles warned ------------------
+
 
 def test_bad_files_are_reported_and_the_rest_still_loads(tmp_path):
     write(tmp_path, "good.md", "---\ntitle: Good\n---\nGood text.\n")
@@ -365,6 +399,7 @@ def test_duplicate_titles_are_warned_but_both_indexed(tmp_path):
 
 # --- page numbers into chunk metadata ----------------------------------------------------------
 
+
 def test_chunk_records_carry_page_and_keep_page_starts_out(tmp_path):
     doc = load(write(tmp_path, "report.pdf", make_pdf([PAGE_ONE, PAGE_TWO], title="Report")))
     records = chunk_records(doc, chunk_text(doc.text, 32, 0))
@@ -389,8 +424,13 @@ def test_build_index_stores_page_numbers(tmp_path):
     corpus = tmp_path / "corpus"
     write(corpus, "report.pdf", make_pdf([PAGE_ONE, PAGE_TWO], title="Dam Report"))
     write(corpus, "notes.md", "---\ntitle: Notes\n---\nA plain note without pages.\n")
-    settings = Settings(QABOT_CORPUS_DIR=corpus, QABOT_INDEX_DIR=tmp_path / "index", QABOT_CHUNK_TOKENS=32,
-                        QABOT_CHUNK_OVERLAP=0, _env_file=None)
+    settings = Settings(
+        QABOT_CORPUS_DIR=corpus,
+        QABOT_INDEX_DIR=tmp_path / "index",
+        QABOT_CHUNK_TOKENS=32,
+        QABOT_CHUNK_OVERLAP=0,
+        _env_file=None,
+    )
     report = build_index(settings)
     assert report.problems == []
     chunks = IndexStore(settings).all_chunks()
