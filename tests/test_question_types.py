@@ -103,3 +103,20 @@ def test_a_number_for_another_year_is_declined(pipeline: QAPipeline) -> None:
     assert pipeline.answer("How many passengers did the ferry carry in 2019?").answered
     answer = pipeline.answer("How many passengers did the ferry carry in 2023?")
     assert not answer.answered and "year" in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "typed"),
+    [
+        ("How many articles does the treaty have?", "The treaty consists of a preamble and 23 articles.", True),
+        ("How many articles does the treaty have?", "They signed the treaty on 19 June 2024.", False),
+        ("How many people came?", "About eleven thousand people came in 2019.", True),
+        ("where did he go after he left north korea?", "From North Korea, Putin flew on to Vietnam.", True),
+        ("where did he go after he left north korea?", "It was his first trip to North Korea in 24 years.", False),
+        ("Who spoke for the government?", "Chief Cabinet Secretary Yoshimasa Hayashi expressed concern.", True),
+        ("Who spoke for the government?", "In November 2024, the broadcaster reported new sanctions.", False),
+        ("Who met Robert Dover?", "Robert Dover was not available.", False),
+    ],
+)
+def test_answer_types_need_something_new_of_that_type(question: str, sentence: str, typed: bool) -> None:
+    assert question_type(question).matches(sentence) is typed

@@ -22,6 +22,7 @@ CANDIDATE_PASSAGES = 8
 FOLLOW_UP_CONTEXT_WEIGHT = 0.3
 ALREADY_QUOTED_PENALTY = 0.1
 TYPED_MARGIN = 0.08
+TYPED_DEPTH = 5
 _YEAR = re.compile(r"\b(1[6-9]\d\d|20\d\d)\b")
 _CAPITALISED = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-z]{2,})\b")
 
@@ -69,7 +70,7 @@ class ExtractiveAnswerer:
             return None, "nothing close enough"
         best = ranked[0]
         if kind.name != "other" and not best.typed:
-            typed = next((x for x in ranked[:5] if x.typed), None)
+            typed = next((x for x in ranked[:TYPED_DEPTH] if x.typed), None)
             if typed and typed.score >= best.score - TYPED_MARGIN:
                 best = typed
         span = self.window(best.sentence, retrieval, kind)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.answer.text import STOPWORDS, fold
 
@@ -48,6 +48,12 @@ _DATE = re.compile(
     r"|\b(yesterday|today|tonight|tomorrow|ago)\b",
     re.IGNORECASE,
 )
+_DATE_NUMBERS = re.compile(
+    r"\b(1[6-9]\d\d|20\d\d)\b|\b\d{1,2}(st|nd|rd|th)?\s+(" + "|".join(_MONTHS.split()) + r")\b"
+    r"|\b(" + "|".join(_MONTHS.split()) + r")\s+\d{1,2}\b",
+    re.IGNORECASE,
+)
+_PLACE = re.compile(r"\b(?:at|in|to|from|into|near|inside|outside|across|toward|towards)\s+(?:the\s+)?([A-Z][\w’'\-]+)")
 _NAME = re.compile(r"\b[A-Z][a-z’'\-]+(?:\s+(?:[A-Z][a-z’'\-]+|bin|de|van|von|al))+\b")
 
 
@@ -65,8 +71,19 @@ class QuestionType:
     def matches(self, sentence: str) -> bool:
         if self.name == "identity":
             return self.names_focus(sentence)
-        pattern = {"number": _NUMBER, "money": _MONEY, "date": _DATE, "person": _NAME}.get(self.name)
+        if self.name == "number":  # a count or amount, not the day or year of a date
+            return bool(_NUMBER.search(_DATE_NUMBERS.sub(" ", sentence)))
+        if self.name in ("person", "place"):
+            pattern = _NAME if self.name == "person" else _PLACE
+            return any(self.is_new_name(m.group(m.lastindex or 0)) for m in pattern.finditer(sentence))
+        pattern = {"money": _MONEY, "date": _DATE}.get(self.name)
         return bool(pattern.search(sentence)) if pattern else False
+
+    def is_new_name(self, name: str) -> bool:
+        """A name the question does not already use, not a calendar word or a capitalised function word."""
+        parts = [re.sub(r"'s$", "", fold(w)) for w in name.split()]
+        parts = [p for p in parts if p not in STOPWORDS and p not in _CALENDAR]
+        return bool(parts) and not all(p in self.known for p in parts)
 
     def names_focus(self, sentence: str) -> bool:
         """A new name right after the head noun ("spokesman Lin Jian", "the satellite Malligyong-1"),
@@ -133,6 +150,10 @@ _RULES: list[tuple[str, QuestionType]] = [
         r"|\bwhich (expert|person|official|minister|spokesman|spokesperson|professor|leader|analyst)\b",
         QuestionType("person"),
     ),
+    (
+        r"(^|[,;:]\s*)((and|but|so|then)\s+)?where\b|\bin (which|what) (city|town|country|place|region)\b",
+        QuestionType("place"),
+    ),
 ]
 
 
@@ -141,7 +162,8 @@ def question_type(question: str) -> QuestionType:
     if identity:
         return identity
     folded = fold(question)
+    known = frozenset(fold(w) for w in re.findall(r"[\w’'\-]+", question))
     for pattern, kind in _RULES:
         if re.search(pattern, folded):
-            return kind
+            return replace(kind, known=known)
     return QuestionType("other")
