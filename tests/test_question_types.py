@@ -65,7 +65,8 @@ CORPUS = {
         "The harbour ferry was launched in 1998 by the island council after a long campaign by local fishermen. "
         "A retired captain steered the new ferry on its first crossing to the mainland that spring. "
         "In 2019 the ferry carried 41,000 passengers across the strait. "
-        "The harbour master Ingrid Solberg opened the new pier at a ceremony in June.\n"
+        "The harbour master Ingrid Solberg opened the new pier at a ceremony in June. "
+        "Robert Dover, a professor of maritime history at the College of Hull, called the ferry a lifeline.\n"
     ),
     "bakery.txt": (
         "The village bakery on Mill Street sells sourdough bread baked in a wood-fired oven every day. "
@@ -120,3 +121,14 @@ def test_a_number_for_another_year_is_declined(pipeline: QAPipeline) -> None:
 )
 def test_answer_types_need_something_new_of_that_type(question: str, sentence: str, typed: bool) -> None:
     assert question_type(question).matches(sentence) is typed
+
+
+def test_a_reworded_name_is_not_an_unknown_name(pipeline: QAPipeline) -> None:
+    """The document says "College of Hull"; people ask about the University of Hull."""
+    answer = pipeline.answer("What did the University of Hull professor call the ferry?")
+    assert answer.answered and "lifeline" in answer.answer
+
+
+def test_a_name_the_documents_never_mention_is_declined(pipeline: QAPipeline) -> None:
+    answer = pipeline.answer("What did Obama call the ferry?")
+    assert not answer.answered and "Obama" in answer.answer
