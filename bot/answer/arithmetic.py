@@ -26,7 +26,46 @@ def _event_parts(question: str) -> list[str]:
     parts = [p for p in parts if len(p.split()) >= 2][:2]
     if len(parts) == 2:  # "the 2000 one" means "the 2000 <head noun of the first event>"
         parts[1] = re.sub(r"\bones?\b", parts[0].split()[-1], parts[1])
+        # "between Putin backing X and his first meeting" : "his" is the first event's named subject
+        subject = re.match(r"([A-Z][\w\-]+)", parts[0])
+        if subject:
+            parts[1] = re.sub(r"^(his|her|its|their)\b", f"{subject.group(1)}'s", parts[1], flags=re.I)
     return parts
+
+
+_COUNTS = [
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+]
+_LATER = re.compile(r"\b(\d{1,2}|" + "|".join(_COUNTS) + r")\s+years?\s+(later|after(?:wards)?|on)\b", re.I)
+
+
+def dated_years(text: str) -> list[int]:
+    """The years a sentence dates things to, "eight years later" resolved against the year before it
+    ("after his father's death in 2011, until eight years later" -> 2019, listed first)."""
+    years = [int(y) for y in _YEAR.findall(text)]
+    derived = []
+    for match in _LATER.finditer(text):
+        before = [int(y) for y in _YEAR.findall(text[: match.start()])]
+        count = match.group(1).lower()
+        n = int(count) if count.isdigit() else _COUNTS.index(count) + 1
+        if before:
+            derived.append(before[-1] + n)
+    return derived + years
 
 
 def _best_dated_sentence(part: str, retriever, exclude_year: int | None) -> tuple[float, int, int] | None:
@@ -36,7 +75,7 @@ def _best_dated_sentence(part: str, retriever, exclude_year: int | None) -> tupl
     best = None
     for s in np.argsort(-scores)[:40]:
         text = retriever.sentences[int(s)].text
-        years = [int(y) for y in _YEAR.findall(text)]
+        years = dated_years(text)
         if own_years:
             years = [y for y in years if y in own_years]
         years = [y for y in years if y != exclude_year]

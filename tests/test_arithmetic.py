@@ -1,0 +1,42 @@
+"""Year arithmetic: the two events of a "how many years between" question, and the years a sentence
+dates things to."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answer.arithmetic import _event_parts, dated_years
+
+
+@pytest.mark.parametrize(
+    ("sentence", "years"),
+    [
+        ("The treaty was signed in 1961.", [1961]),
+        (
+            "He became leader after his father's death in 2011, but did not meet him until eight years later.",
+            [2019, 2011],
+        ),
+        ("It opened in 1998; 12 years later it closed.", [2010, 1998]),
+        ("Three years later the bridge was finished.", []),  # nothing to count from
+        ("Nothing here is dated.", []),
+    ],
+)
+def test_dated_years(sentence: str, years: list[int]) -> None:
+    assert dated_years(sentence) == years
+
+
+@pytest.mark.parametrize(
+    ("question", "parts"),
+    [
+        (
+            "How many years passed between Putin backing UN sanctions and his first meeting with Kim?",
+            ["Putin backing UN sanctions", "Putin's first meeting with Kim"],
+        ),
+        (
+            "How many years apart were the Soviet-era friendship treaty and the 2000 one?",
+            ["Soviet-era friendship treaty", "2000 treaty"],
+        ),
+    ],
+)
+def test_event_parts(question: str, parts: list[str]) -> None:
+    assert _event_parts(question) == parts
