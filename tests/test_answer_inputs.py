@@ -171,7 +171,6 @@ def test_follow_up_uses_only_the_last_turn(pipeline: QAPipeline) -> None:
     assert "Marta Lind" in follow.answer
 
 
-@pytest.mark.xfail(reason="the extractive answerer repeats the earlier answer instead of the sentence naming who")
 def test_follow_up_names_who_made_the_promise(pipeline: QAPipeline) -> None:
     first = pipeline.answer(FIRST)
     follow = pipeline.answer("and who said that?", history=[Turn(FIRST, first.answer)])

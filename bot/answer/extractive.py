@@ -46,7 +46,7 @@ class ExtractiveAnswerer:
         self._word_vectors: dict[str, np.ndarray] = {}
 
     def answer(self, question: str, retrieval: Retrieval, context: str = "") -> Answer:
-        kind = question_type(question)
+        kind = question_type(question, context)
         unknown = self.unknown_names(question, retrieval)
         if unknown:
             return self.decline(question, retrieval, 0.0, f"they never mention {', '.join(unknown)}")

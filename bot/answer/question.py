@@ -157,12 +157,14 @@ _RULES: list[tuple[str, QuestionType]] = [
 ]
 
 
-def question_type(question: str) -> QuestionType:
+def question_type(question: str, context: str = "") -> QuestionType:
+    """The answer type asked for. `context` is the earlier turn a follow-up refers to: a name it already
+    gave is not the new name "and who said that?" asks for."""
     identity = identity_type(question)
     if identity:
         return identity
     folded = fold(question)
-    known = frozenset(fold(w) for w in re.findall(r"[\w’'\-]+", question))
+    known = frozenset(fold(w) for w in re.findall(r"[\w’'\-]+", f"{question} {context}"))
     for pattern, kind in _RULES:
         if re.search(pattern, folded):
             return replace(kind, known=known)
