@@ -24,6 +24,7 @@ from index.settings import Settings
         ("What's the name of the satellite they launched?", "identity"),
         ("what are the names of the two dogs Kim gave Putin?", "identity"),
         ("Who was the diplomat in Moscow who said that?", "identity"),
+        ("Who was Russia's ambassador in Pyongyang?", "identity"),
         ("Who is Robert Dover?", "person"),
     ],
 )
@@ -52,6 +53,7 @@ def test_a_date_needs_a_date() -> None:
         ("Who is the professor at King's?", "said Ramon Pacheco Pardo, a professor at King's College.", True),
         ("What was the name of the aide?", "An aide named Ivan opened the doors.", True),
         ("What was the name of the aide?", "In September, an aide opened the doors.", False),
+        ("Who is Kim's father?", "He met Kim Jong Il, the current leader's father, in 2000.", True),
     ],
 )
 def test_identity_needs_a_new_name_attached_to_the_thing_asked_about(

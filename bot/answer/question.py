@@ -103,7 +103,7 @@ _CALENDAR = frozenset(_MONTHS.split()) | {"monday", "tuesday", "wednesday", "thu
 _IDENTITY = re.compile(
     r"\b(?:what|what's|whats)\s+(?:is\s+|was\s+|are\s+|were\s+)?(?:the|his|her|their|its)\s+names?\s+of\s+"
     r"(?:the\s+|a\s+|an\s+)?"
-    r"|\bwho\s*(?:is|was|'s|’s)\s+the\s+",
+    r"|\bwho\s*(?:is|was|'s|’s)\s+(?:the|[A-Z][\w\-]*['’]s)\s+",
     re.IGNORECASE,
 )
 
