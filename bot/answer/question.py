@@ -92,7 +92,7 @@ class QuestionType:
         name = r"([A-Z][\w’'\-]+)"
         patterns = [
             rf"\b{head},?\s+{name}",
-            rf"{name},\s+(?:a|an|the)\s+(?:[\w\-]+\s+){{0,3}}{head}",
+            rf"{name},\s+(?:a|an|the)\s+(?:[\w’'\-]+\s+){{0,3}}{head}",
             rf"\b(?:named|called|dubbed|known as)\s+[“\"']?{name}",
         ]
         found = (m.group(1) for p in patterns for m in re.finditer(p, sentence, re.IGNORECASE))
