@@ -195,8 +195,8 @@ class FakePipeline:
     def __init__(self) -> None:
         self.calls: list[tuple[str, list[Turn]]] = []
 
-    def passage_text(self, chunk_id: str) -> str:
-        return self.passages[chunk_id]
+    def retrieved_passages(self, chunk_ids: list[str], k: int) -> list[str]:
+        return [self.passages[chunk_id] for chunk_id in chunk_ids[:k]]
 
     def answer(self, question: str, history=()) -> Answer:
         self.calls.append((question, list(history)))

@@ -54,6 +54,9 @@ def test_a_date_needs_a_date() -> None:
         ("What was the name of the aide?", "An aide named Ivan opened the doors.", True),
         ("What was the name of the aide?", "In September, an aide opened the doors.", False),
         ("Who is Kim's father?", "He met Kim Jong Il, the current leader's father, in 2000.", True),
+        ("Who was the librarian?", "Philip Larkin worked as the librarian of the university.", True),
+        ("Who was the librarian?", "The librarian was Philip Larkin.", True),
+        ("Who was the librarian?", "The librarian was appointed in 1955.", False),
     ],
 )
 def test_identity_needs_a_new_name_attached_to_the_thing_asked_about(

@@ -25,8 +25,9 @@ class BaselinePipeline:
         self.index = BaselineIndex(documents)
         self.embedder = get_embedder()
 
-    def passage_text(self, chunk_id: str) -> str:
-        return self.index.chunks[chunk_id].text
+    def retrieved_passages(self, chunk_ids: list[str], k: int) -> list[str]:
+        """The texts of the first k retrieved chunks (the baseline never merges them)."""
+        return [self.index.chunks[chunk_id].text for chunk_id in chunk_ids[:k]]
 
     def answer(self, question: str, history: Sequence[Turn] = ()) -> Answer:
         started = time.perf_counter()

@@ -144,7 +144,7 @@ class ExtractiveAnswerer:
         term_weights |= {t: r.idf(t) for t in query_terms}
         seen = " ".join(context.split())
         total = sum(term_weights.values()) or 1.0
-        rank_of = {r.by_id[h.chunk.id]: rank for rank, h in enumerate(retrieval.hits[:CANDIDATE_PASSAGES])}
+        rank_of = {chunk: rank for rank, chunk in enumerate(retrieval.ranked_chunks[:CANDIDATE_PASSAGES])}
         candidates = {s for chunk in rank_of for s in r.chunk_sentences[chunk]}
         candidates |= {int(s) for s in np.argsort(-retrieval.sentence_scores)[:15]}
         scored = []
@@ -205,7 +205,7 @@ class ExtractiveAnswerer:
             True,
             round(min(1.0, confidence), 3),
             [cite],
-            [h.chunk.id for h in retrieval.hits],
+            retrieval.chunk_ids(),
             answerer=self.name,
         )
 
@@ -218,7 +218,7 @@ class ExtractiveAnswerer:
             citations.append(citation(n, passage, sentence.start, sentence.end, sentence.text, sentence))
         (_, early), (_, late) = computed.sources
         text = f"{computed.years} years: {early} [1] to {late} [2] (computed from the two cited passages)."
-        return Answer(question, text, True, 0.5, citations, [h.chunk.id for h in retrieval.hits], answerer=self.name)
+        return Answer(question, text, True, 0.5, citations, retrieval.chunk_ids(), answerer=self.name)
 
     def decline(self, question: str, retrieval: Retrieval, confidence: float, reason: str) -> Answer:
         titles = sorted({p.title for p in self.retriever.passages})
@@ -230,7 +230,7 @@ class ExtractiveAnswerer:
             False,
             round(max(0.0, confidence), 3),
             [],
-            [h.chunk.id for h in retrieval.hits],
+            retrieval.chunk_ids(),
             answerer=self.name,
         )
 

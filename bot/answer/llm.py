@@ -402,7 +402,7 @@ class LLMAnswerer:
         self.config = check_llm_config(settings) if model is None else None  # raises LLMConfigError, no network
         self._model = model
         self._lock = threading.Lock()
-        self._evidence: dict[str, Evidence] = {}
+        self._evidence: dict[tuple[str, int, int], Evidence] = {}
 
     @property
     def chat_model(self):
@@ -462,7 +462,8 @@ class LLMAnswerer:
         """What the model saw of the passage (title and text), without its instruction-like sentences."""
         from index.chunking import split_sentences
 
-        found = self._evidence.get(passage.id)
+        key = (passage.id, passage.start, passage.end)  # a merged passage keeps its best chunk's id
+        found = self._evidence.get(key)
         if found is None:
             text = passage.text
             body = " ".join(
@@ -470,7 +471,7 @@ class LLMAnswerer:
                 for span in split_sentences(text)
                 if not INSTRUCTION_LIKE.search(text[span.start : span.end])
             )
-            found = self._evidence[passage.id] = evidence(f"{passage.title}\n{body}")
+            found = self._evidence[key] = evidence(f"{passage.title}\n{body}")
         return found
 
     def verify(self, reply: str, passages: list[Passage]) -> Verdict:
@@ -506,8 +507,15 @@ class LLMAnswerer:
         if index is None:
             return []
         inside = r.chunk_sentences[index]
-        if inside:
-            candidates = range(max(0, inside[0] - 1), min(len(r.sentences), inside[-1] + 2))
+        if inside:  # from the sentence before the chunk to the end of the (possibly merged) passage
+            last = inside[-1] + 1
+            while (
+                last + 1 < len(r.sentences)
+                and r.sentences[last + 1].doc_id == passage.doc_id
+                and r.sentences[last + 1].start < passage.end
+            ):
+                last += 1
+            candidates = range(max(0, inside[0] - 1), min(len(r.sentences), last + 1))
         else:  # a passage inside one long sentence
             candidates = range(len(r.sentences))
         return [
@@ -577,7 +585,7 @@ class LLMAnswerer:
             True,
             round(min(1.0, confidence), 3),
             citations,
-            [h.chunk.id for h in retrieval.hits],
+            retrieval.chunk_ids(),
             answerer=self.name,
             notice=notice,
         )
@@ -596,4 +604,4 @@ class LLMAnswerer:
             if about
             else ("I couldn't find that in the documents.")
         )
-        return Answer(question, text, False, 0.0, [], [h.chunk.id for h in retrieval.hits], answerer=self.name)
+        return Answer(question, text, False, 0.0, [], retrieval.chunk_ids(), answerer=self.name)

@@ -86,13 +86,16 @@ class QuestionType:
         return bool(parts) and not all(p in self.known for p in parts)
 
     def names_focus(self, sentence: str) -> bool:
-        """A new name right after the head noun ("spokesman Lin Jian", "the satellite Malligyong-1"),
-        in apposition before it ("Ramon Pacheco Pardo, a professor"), or after "named"/"called"."""
+        """A new name tied to the head noun: right after it ("the satellite Malligyong-1"), in apposition
+        or as the subject of "is/was/worked as the <head>", after "the <head> was", or "named"/"called"."""
         head = re.escape(self.focus[:5]) + r"\w*"
         name = r"([A-Z][\w’'\-]+)"
+        role = r"(?:a|an|the)\s+(?:[\w’'\-]+\s+){0,3}"
         patterns = [
-            rf"\b{head},?\s+{name}",
-            rf"{name},\s+(?:a|an|the)\s+(?:[\w’'\-]+\s+){{0,3}}{head}",
+            rf"\b{head},?\s+{name}",  # "spokesman Lin Jian"
+            rf"{name},\s+{role}{head}",  # "Ramon Pacheco Pardo, a professor"
+            rf"{name},?\s+(?:who\s+)?(?:is|was|became|served as|worked as|has been|had been)\s+{role}{head}",
+            rf"\b{head}\s+(?:is|was|has been|had been)\s+{name}",  # "the librarian was Philip Larkin"
             rf"\b(?:named|called|dubbed|known as)\s+[“\"']?{name}",
         ]
         found = (m.group(1) for p in patterns for m in re.finditer(p, sentence, re.IGNORECASE))

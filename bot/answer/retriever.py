@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -27,6 +27,11 @@ class Retrieval:
     vector: np.ndarray
     hits: list[Hit]
     sentence_scores: np.ndarray  # cosine of the query with every sentence, in retriever order
+    ranked_chunks: list[int] = field(default_factory=list)  # the top k chunks before merging, best first
+
+    def chunk_ids(self) -> list[str]:
+        """The stored chunks retrieved, best passage first (a merged passage's chunks in document order)."""
+        return [chunk_id for hit in self.hits for chunk_id in hit.chunk_ids]
 
 
 class HybridRetriever:
@@ -153,9 +158,56 @@ class HybridRetriever:
                 fused[int(i)] += 1 / (RRF_K + rank)
         for rank, i in enumerate(self._best_chunks_by_sentence(sentence_scores)):
             fused[i] += 1 / (RRF_K + rank)
-        order = sorted(fused, key=fused.get, reverse=True)[:k]
-        hits = [Hit(self.passages[i], fused[i], dense.get(i, 0.0), float(lexical[i])) for i in order]
-        return Retrieval(query, vector, hits, sentence_scores)
+        ranked = sorted(fused, key=fused.get, reverse=True)
+        groups = self._merge_overlapping(ranked[: 2 * k], k)
+        hits = [
+            Hit(
+                self.union(group),
+                max(fused[i] for i in group),
+                max(dense.get(i, 0.0) for i in group),
+                max(float(lexical[i]) for i in group),
+                tuple(self.passages[i].id for i in group) if len(group) > 1 else (),
+            )
+            for group in groups
+        ]
+        return Retrieval(query, vector, hits, sentence_scores, ranked[:k])
+
+    def _merge_overlapping(self, order: list[int], k: int) -> list[list[int]]:
+        """Up to k passages from the fused ranking, best first: a chunk that overlaps (or touches) an
+        already chosen passage of its document joins it instead of being listed again."""
+        groups: list[list[int]] = []
+        for i in order:
+            p = self.passages[i]
+            touching = [
+                g
+                for g in groups
+                if self.passages[g[0]].doc_id == p.doc_id
+                and p.start <= max(self.passages[j].end for j in g)
+                and min(self.passages[j].start for j in g) <= p.end
+            ]
+            if touching:  # join the best of them, folding in any others it now links
+                keep = touching[0]
+                for other in touching[1:]:
+                    keep.extend(other)
+                    groups.remove(other)
+                keep.append(i)
+                keep.sort(key=lambda j: self.passages[j].start)
+            elif len(groups) < k:
+                groups.append([i])
+        return groups
+
+    def union(self, group: list[int]) -> Passage:
+        """One passage spanning chunks that overlap, in document order (the best chunk's id and place)."""
+        if len(group) == 1:
+            return self.passages[group[0]]
+        first = self.passages[group[0]]
+        text, end = first.text, first.end
+        for j in group[1:]:
+            p = self.passages[j]
+            if p.end > end:
+                text += p.text[max(0, end - p.start) :] if p.start <= end else p.text
+                end = p.end
+        return replace(first, end=end, text=text)
 
     def _best_chunks_by_sentence(self, sentence_scores: np.ndarray) -> list[int]:
         ranked: list[int] = []

@@ -56,10 +56,15 @@ class Sentence:
 class Hit:
     """A retrieved passage with its fused score and the scores it was fused from."""
 
-    chunk: Passage
+    chunk: Passage  # overlapping retrieved chunks of one document are merged into one passage
     score: float
     dense: float = 0.0
     lexical: float = 0.0
+    merged: tuple[str, ...] = ()  # the stored chunks the passage covers, in document order, when merged
+
+    @property
+    def chunk_ids(self) -> tuple[str, ...]:
+        return self.merged or (self.chunk.id,)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from bot.eval.questions import QuestionItem
 
 class Pipeline(Protocol):
     def answer(self, question: str, history: list[Turn] = ...) -> Answer: ...
-    def passage_text(self, chunk_id: str) -> str: ...
+    def retrieved_passages(self, chunk_ids: list[str], k: int) -> list[str]: ...
 
 
 @dataclass
@@ -147,7 +147,7 @@ def run_eval(
         started = time.perf_counter()
         answer = pipeline.answer(item.question, history)
         latency = (time.perf_counter() - started) * 1000
-        texts = [pipeline.passage_text(chunk_id) for chunk_id in answer.retrieved[:k]]
+        texts = pipeline.retrieved_passages(answer.retrieved, k)
         result = score_item(item, answer, texts, latency)
         results.append(result)
         if progress:

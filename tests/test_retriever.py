@@ -1,0 +1,81 @@
+"""Hybrid retrieval over a real index: overlapping chunks of one document that are both retrieved come
+back as one passage spanning them, and the passage is the document's exact text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.answer.pipeline import QAPipeline
+from index.build import build_index
+from index.settings import Settings
+
+TOPICS = [
+    "The lighthouse keeper {} the lamp every evening before the fishing boats return to the harbour",
+    "The village school {} a new library wing funded by the regional council last spring",
+    "A storm in the northern strait {} three piers and flooded the market square near the church",
+    "The ferry company {} its winter timetable after complaints from islanders who commute daily",
+    "Local bakers {} rye bread in stone ovens that were built by the first settlers of the island",
+    "The museum of maritime history {} an exhibition of ship models carved from driftwood",
+]
+VERBS = ["checks", "opened", "damaged", "changed", "bake", "shows", "praised", "moved"]
+
+
+def long_document() -> str:
+    sentences = [t.format(v) + f", according to report number {i}." for i, (t, v) in enumerate(
+        (t, v) for v in VERBS for t in TOPICS
+    )]  # fmt: skip
+    return " ".join(sentences) + "\n"
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory: pytest.TempPathFactory) -> QAPipeline:
+    root: Path = tmp_path_factory.mktemp("retriever")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    (corpus / "island.txt").write_text(long_document(), encoding="utf-8")
+    (corpus / "other.txt").write_text("Mountain goats climb steep cliffs in search of salt.\n", encoding="utf-8")
+    settings = Settings(
+        QABOT_CORPUS_DIR=corpus, QABOT_INDEX_DIR=root / "index", QABOT_LLM=None, CHROMA_HOST=None, _env_file=None
+    )
+    build_index(settings)
+    return QAPipeline.open(settings)
+
+
+def overlapping_pair(pipeline: QAPipeline) -> tuple[int, int]:
+    passages = pipeline.retriever.passages
+    for i in range(len(passages) - 1):
+        a, b = passages[i], passages[i + 1]
+        if a.doc_id == b.doc_id == "island.txt" and b.start < a.end:
+            return i, i + 1
+    raise AssertionError("the long document should be cut into overlapping chunks")
+
+
+def test_overlapping_chunks_come_back_as_one_passage(pipeline: QAPipeline) -> None:
+    r = pipeline.retriever
+    first, second = overlapping_pair(pipeline)
+    shared = [s for s in r.chunk_sentences[first] if s in r.chunk_sentences[second]]
+    assert shared, "overlapping chunks share whole sentences"
+    retrieval = r.run(r.sentences[shared[0]].text, 5)
+    [merged] = [h for h in retrieval.hits if r.passages[first].id in h.chunk_ids]
+    assert r.passages[second].id in merged.chunk_ids
+    text = (Path(pipeline.settings.corpus_dir) / "island.txt").read_text(encoding="utf-8")
+    assert merged.chunk.text == text[merged.chunk.start : merged.chunk.end]
+    assert merged.chunk.start == r.passages[first].start and merged.chunk.end >= r.passages[second].end
+
+
+def test_no_two_passages_overlap_and_every_chunk_is_reported(pipeline: QAPipeline) -> None:
+    r = pipeline.retriever
+    for question in ["Which storm damaged the piers?", "What does the bakery bake?", "ferry timetable report 20"]:
+        retrieval = r.run(question, 5)
+        spans = [(h.chunk.doc_id, h.chunk.start, h.chunk.end) for h in retrieval.hits]
+        for i, (doc, start, end) in enumerate(spans):
+            for other_doc, other_start, other_end in spans[i + 1 :]:
+                assert doc != other_doc or end < other_start or other_end < start
+        assert retrieval.chunk_ids() == [c for h in retrieval.hits for c in h.chunk_ids]
+        assert len(set(retrieval.chunk_ids())) == len(retrieval.chunk_ids())
+        answer = pipeline.answer(question)
+        assert answer.retrieved == retrieval.chunk_ids()
+        texts = pipeline.retrieved_passages(answer.retrieved, 5)
+        assert texts == [h.chunk.text for h in retrieval.hits]
