@@ -65,6 +65,18 @@ def write_corpus(folder: Path, files: dict[str, str | bytes]) -> Path:
     return folder
 
 
+def offline_settings(root: Path, files: dict[str, str | bytes]) -> Settings:
+    """Settings for an embedded index of `files` under `root`, offline answerer, no .env; index built."""
+    from index.build import build_index
+
+    corpus = write_corpus(root / "corpus", files)
+    settings = Settings(
+        QABOT_CORPUS_DIR=corpus, QABOT_INDEX_DIR=root / "index", QABOT_LLM=None, CHROMA_HOST=None, _env_file=None
+    )
+    build_index(settings)
+    return settings
+
+
 def synthetic_text(rng: random.Random, words: int) -> str:
     """Paragraphs of varied sentences, about `words` words long."""
     paragraphs, sentences, count = [], [], 0

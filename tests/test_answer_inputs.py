@@ -12,10 +12,10 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from helpers import offline_settings
 
 from bot.answer.pipeline import QAPipeline
 from bot.answer.types import Answer, Turn
-from index.build import build_index
 from index.documents import load_corpus
 from index.settings import Settings
 
@@ -65,16 +65,8 @@ BAD_INPUTS = {
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, QAPipeline, dict[str, str]]:
-    root = tmp_path_factory.mktemp("answer-inputs")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    for name, text in CORPUS.items():
-        (corpus / name).write_text(text, encoding="utf-8")
-    settings = Settings(
-        QABOT_CORPUS_DIR=corpus, QABOT_INDEX_DIR=root / "index", QABOT_LLM=None, CHROMA_HOST=None, _env_file=None
-    )
-    build_index(settings)
-    texts = {d.doc_id: d.text for d in load_corpus(corpus, settings.max_file_mb)[0]}
+    settings = offline_settings(tmp_path_factory.mktemp("answer-inputs"), CORPUS)
+    texts = {d.doc_id: d.text for d in load_corpus(settings.corpus_dir, settings.max_file_mb)[0]}
     return settings, QAPipeline.open(settings), texts
 
 

@@ -4,11 +4,10 @@ question word, relative dates, names attached to the thing asked about, and the 
 from __future__ import annotations
 
 import pytest
+from helpers import offline_settings
 
 from bot.answer.pipeline import QAPipeline
 from bot.answer.question import question_type
-from index.build import build_index
-from index.settings import Settings
 
 
 @pytest.mark.parametrize(
@@ -83,16 +82,7 @@ CORPUS = {
 
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory: pytest.TempPathFactory) -> QAPipeline:
-    root = tmp_path_factory.mktemp("question-types")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    for name, text in CORPUS.items():
-        (corpus / name).write_text(text, encoding="utf-8")
-    settings = Settings(
-        QABOT_CORPUS_DIR=corpus, QABOT_INDEX_DIR=root / "index", QABOT_LLM=None, CHROMA_HOST=None, _env_file=None
-    )
-    build_index(settings)
-    return QAPipeline.open(settings)
+    return QAPipeline.open(offline_settings(tmp_path_factory.mktemp("question-types"), CORPUS))
 
 
 def test_a_name_the_documents_give_is_answered(pipeline: QAPipeline) -> None:

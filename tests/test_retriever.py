@@ -6,10 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import offline_settings
 
 from bot.answer.pipeline import QAPipeline
-from index.build import build_index
-from index.settings import Settings
 
 TOPICS = [
     "The lighthouse keeper {} the lamp every evening before the fishing boats return to the harbour",
@@ -31,16 +30,8 @@ def long_document() -> str:
 
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory: pytest.TempPathFactory) -> QAPipeline:
-    root: Path = tmp_path_factory.mktemp("retriever")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    (corpus / "island.txt").write_text(long_document(), encoding="utf-8")
-    (corpus / "other.txt").write_text("Mountain goats climb steep cliffs in search of salt.\n", encoding="utf-8")
-    settings = Settings(
-        QABOT_CORPUS_DIR=corpus, QABOT_INDEX_DIR=root / "index", QABOT_LLM=None, CHROMA_HOST=None, _env_file=None
-    )
-    build_index(settings)
-    return QAPipeline.open(settings)
+    files = {"island.txt": long_document(), "other.txt": "Mountain goats climb steep cliffs in search of salt.\n"}
+    return QAPipeline.open(offline_settings(tmp_path_factory.mktemp("retriever"), files))
 
 
 def overlapping_pair(pipeline: QAPipeline) -> tuple[int, int]:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.answer.text import NUMBER_VALUES
+
 _ASKS_YEARS = re.compile(r"\bhow many years\b|\bhow long (after|before|between|apart)\b", re.I)
 _YEAR = re.compile(r"\b(1[6-9]\d\d|20\d\d)\b")
 _SPLIT = re.compile(r"\b(?:between|and|after|before|until|till|since|did|when)\b", re.I)
@@ -33,25 +35,7 @@ def _event_parts(question: str) -> list[str]:
     return parts
 
 
-_COUNTS = [
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-]
-_LATER = re.compile(r"\b(\d{1,2}|" + "|".join(_COUNTS) + r")\s+years?\s+(later|after(?:wards)?|on)\b", re.I)
+_LATER = re.compile(r"\b(\d{1,2}|" + "|".join(NUMBER_VALUES) + r")\s+years?\s+(later|after(?:wards)?|on)\b", re.I)
 
 
 def dated_years(text: str) -> list[int]:
@@ -62,7 +46,7 @@ def dated_years(text: str) -> list[int]:
     for match in _LATER.finditer(text):
         before = [int(y) for y in _YEAR.findall(text[: match.start()])]
         count = match.group(1).lower()
-        n = int(count) if count.isdigit() else _COUNTS.index(count) + 1
+        n = int(count) if count.isdigit() else NUMBER_VALUES[count]
         if before:
             derived.append(before[-1] + n)
     return derived + years

@@ -5,32 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from bot.answer.text import STOPWORDS, fold
+from bot.answer.text import NUMBER_VALUES, STOPWORDS, fold
 
-NUMBER_WORDS = [
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "twenty",
-    "thirty",
-    "forty",
-    "fifty",
-    "hundred",
-    "thousand",
-    "million",
-    "billion",
-    "dozen",
-    "dozens",
-]
+NUMBER_WORDS = [*NUMBER_VALUES, "hundred", "thousand", "million", "billion", "dozen", "dozens"]
 _NUMBER = re.compile(r"\d|\b(" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
 _MONEY = re.compile(
     r"[$€£¥₩]|\b\d[\d,.]*\s*(bn|m|billion|million|trillion)\b|\b(dollars?|euros?|pounds|roubles?|rubles?|"

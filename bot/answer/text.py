@@ -181,6 +181,31 @@ STOPWORDS = frozenset(
     ]
 )
 
+NUMBER_VALUES = {
+    word: value
+    for value, word in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+        ]
+    )
+    if value
+} | {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50}
+
 _WORD = re.compile(r"[0-9]+(?:[.,][0-9]+)*[a-z]*|[a-z]+(?:['’][a-z]+)?", re.IGNORECASE)
 
 
