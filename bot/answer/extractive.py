@@ -181,14 +181,12 @@ class ExtractiveAnswerer:
         neighbours = [n for n in self.neighbours(best) if r.quotable[n]]
         if kind and kind.name != "other" and not kind.matches(r.sentences[best].text):
             neighbours = [n for n in neighbours if kind.matches(r.sentences[n].text)] or neighbours
-        if not neighbours:
-            return best, best
-        partner = max(neighbours, key=lambda n: retrieval.sentence_scores[n])
-        first, last = min(best, partner), max(best, partner)
-        too_long = r.sentences[last].end - r.sentences[first].start > MAX_ANSWER_CHARS - 5
-        if too_long or not set(r.sentence_chunks[first]) & set(r.sentence_chunks[last]):
-            return best, best
-        return first, last
+        for partner in sorted(neighbours, key=lambda n: retrieval.sentence_scores[n], reverse=True):
+            first, last = min(best, partner), max(best, partner)
+            fits = r.sentences[last].end - r.sentences[first].start <= MAX_ANSWER_CHARS - 5
+            if fits and set(r.sentence_chunks[first]) & set(r.sentence_chunks[last]):
+                return first, last
+        return best, best
 
     def compose(self, question: str, retrieval: Retrieval, span: tuple[int, int], confidence: float) -> Answer:
         r = self.retriever
