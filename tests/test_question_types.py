@@ -127,3 +127,19 @@ def test_a_reworded_name_is_not_an_unknown_name(pipeline: QAPipeline) -> None:
 def test_a_name_the_documents_never_mention_is_declined(pipeline: QAPipeline) -> None:
     answer = pipeline.answer("What did Obama call the ferry?")
     assert not answer.answered and "Obama" in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "typed"),
+    [
+        ("On what exact date did the ferry start?", "The ferry started on 12 May 1998.", True),
+        ("On what exact date did the ferry start?", "The ferry started in May 1998.", False),
+        ("What day did it open?", "It opened on a Wednesday.", True),
+        ("What percentage of trade is with China?", "Trade with China hit $240bn in 2023.", False),
+        ("What percentage of trade is with China?", "China accounts for 34% of its trade.", True),
+        ("What proportion of boats were lost?", "Half of the boats were lost.", True),
+    ],
+)
+def test_exact_dates_and_percentages_need_their_own_kind_of_answer(question: str, sentence: str, typed: bool) -> None:
+    assert question_type(question).matches(sentence) is typed
+    assert question_type(question).required

@@ -81,9 +81,9 @@ class ExtractiveAnswerer:
         if kind.required and not kind.matches(quoted):
             if kind.name == "identity":
                 return None, f"no passage names the {kind.focus}"
-            return None, f"no passage gives the {kind.name} asked for"
+            return None, f"no passage gives the {kind.described} asked for"
         if kind.required and not self.mentions_question_years(question, span):
-            return None, f"no passage gives the {kind.name} for the year asked about"
+            return None, f"no passage gives the {kind.described} for the year asked about"
         return (best, span), ""
 
     def span_text(self, span: tuple[int, int]) -> str:

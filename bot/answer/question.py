@@ -30,6 +30,16 @@ _DATE_NUMBERS = re.compile(
     r"|\b(" + "|".join(_MONTHS.split()) + r")\s+\d{1,2}\b",
     re.IGNORECASE,
 )
+_DAY = re.compile(  # a calendar day, not just a month or a year
+    r"\b\d{1,2}(st|nd|rd|th)?\s+("
+    + "|".join(_MONTHS.split())
+    + r")\b|\b("
+    + "|".join(_MONTHS.split())
+    + r")\s+\d{1,2}\b"
+    r"|\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tomorrow)\b|\b\d{4}-\d\d-\d\d\b",
+    re.IGNORECASE,
+)
+_PERCENT = re.compile(r"%|\bper ?cent\b|\bpercentage\b|\b(half|third|quarter|fifth|tenth)s?\b", re.IGNORECASE)
 _PLACE = re.compile(r"\b(?:at|in|to|from|into|near|inside|outside|across|toward|towards)\s+(?:the\s+)?([A-Z][\w’'\-]+)")
 _NAME = re.compile(r"\b[A-Z][a-z’'\-]+(?:\s+(?:[A-Z][a-z’'\-]+|bin|de|van|von|al))+\b")
 
@@ -45,6 +55,11 @@ class QuestionType:
     focus: str = ""
     known: frozenset[str] = frozenset()
 
+    @property
+    def described(self) -> str:
+        """What the question asks for, in words for a decline message."""
+        return {"day": "exact date", "percent": "percentage", "money": "amount"}.get(self.name, self.name)
+
     def matches(self, sentence: str) -> bool:
         if self.name == "identity":
             return self.names_focus(sentence)
@@ -53,7 +68,7 @@ class QuestionType:
         if self.name in ("person", "place"):
             pattern = _NAME if self.name == "person" else _PLACE
             return any(self.is_new_name(m.group(m.lastindex or 0)) for m in pattern.finditer(sentence))
-        pattern = {"money": _MONEY, "date": _DATE}.get(self.name)
+        pattern = {"money": _MONEY, "date": _DATE, "day": _DAY, "percent": _PERCENT}.get(self.name)
         return bool(pattern.search(sentence)) if pattern else False
 
     def is_new_name(self, name: str) -> bool:
@@ -109,6 +124,11 @@ def identity_type(question: str) -> QuestionType | None:
 
 
 _RULES: list[tuple[str, QuestionType]] = [
+    (r"\b(exact|precise) (date|day)\b|\b(what|which) (date|day)\b", QuestionType("day", required=True)),
+    (
+        r"\bwhat (percentage|percent|proportion|fraction)\b|\bhow many per ?cent\b",
+        QuestionType("percent", required=True),
+    ),
     (
         r"\bhow much (money|did .* (pay|cost|spend|earn|get paid))|\bhow much .*\b(paid|cost|costs|worth|price|spent|"
         r"spend|pay|earn)\b|\bwhat (was|is) the (price|cost|value)",
@@ -122,7 +142,7 @@ _RULES: list[tuple[str, QuestionType]] = [
         QuestionType("date", required=True),
     ),
     (
-        r"\bhow (many|much|long|far|old|big|large|tall|high|often)\b|\bwhat (percentage|proportion|share|number)\b",
+        r"\bhow (many|much|long|far|old|big|large|tall|high|often)\b|\bwhat (share|number)\b",
         QuestionType("number", required=True),
     ),
     (
