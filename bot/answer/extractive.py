@@ -21,6 +21,7 @@ DECLINE_BELOW = 0.30
 CANDIDATE_PASSAGES = 8
 FOLLOW_UP_CONTEXT_WEIGHT = 0.3
 ALREADY_QUOTED_PENALTY = 0.1
+QUOTED_PREFIX = 60
 TYPED_MARGIN = 0.08
 # Cosine of single-word MiniLM embeddings: university/college 0.82, Britain/UK 0.78; Trump/president 0.73
 SYNONYM_SIMILARITY = 0.75
@@ -161,7 +162,8 @@ class ExtractiveAnswerer:
                 "novelty": len(sentence_terms - query_terms) / (len(sentence_terms) or 1),
             }
             score = sum(feature_weights[name] * value for name, value in features.items())
-            if seen and " ".join(r.sentences[s].text.split()) in seen:
+            # the start of the sentence: an earlier answer may have been cut short at the length limit
+            if seen and " ".join(r.sentences[s].text.split())[:QUOTED_PREFIX] in seen:
                 score -= ALREADY_QUOTED_PENALTY
             scored.append(Scored(s, score, bool(features["typed"]), features))
         scored.sort(key=lambda x: x.score, reverse=True)
