@@ -18,6 +18,8 @@ from bot.answer.arithmetic import _event_parts, dated_years
         ),
         ("It opened in 1998; 12 years later it closed.", [2010, 1998]),
         ("Three years later the bridge was finished.", []),  # nothing to count from
+        ("In 2011, ten years after the 2001 attacks, he resigned.", [2011, 2001]),  # "after" counts back
+        ("She served 5 years on the board from 1990.", [1990]),
         ("Nothing here is dated.", []),
     ],
 )

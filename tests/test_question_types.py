@@ -24,6 +24,7 @@ from bot.answer.question import question_type
         ("what are the names of the two dogs Kim gave Putin?", "identity"),
         ("Who was the diplomat in Moscow who said that?", "identity"),
         ("Who was Russia's ambassador in Pyongyang?", "identity"),
+        ("who was russia's UN ambassador at the vote?", "identity"),
         ("Who is Robert Dover?", "person"),
     ],
 )
@@ -98,7 +99,7 @@ def test_a_name_the_documents_never_give_is_declined(pipeline: QAPipeline) -> No
 def test_a_number_for_another_year_is_declined(pipeline: QAPipeline) -> None:
     assert pipeline.answer("How many passengers did the ferry carry in 2019?").answered
     answer = pipeline.answer("How many passengers did the ferry carry in 2023?")
-    assert not answer.answered and "year" in answer.answer
+    assert not answer.answered and "for 2023" in answer.answer
 
 
 @pytest.mark.parametrize(
@@ -141,5 +142,35 @@ def test_a_name_the_documents_never_mention_is_declined(pipeline: QAPipeline) ->
     ],
 )
 def test_exact_dates_and_percentages_need_their_own_kind_of_answer(question: str, sentence: str, typed: bool) -> None:
-    assert question_type(question).matches(sentence) is typed
+    assert question_type(question).answered_by(sentence) is typed
     assert question_type(question).required
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "typed"),
+    [
+        ("Who was the librarian?", "He was the librarian of the university.", False),  # a pronoun is no name
+        ("Who was the librarian?", "It was the librarian who opened the door.", False),
+        ("Who was the spokesman?", "Kim spoke Russian at the dinner.", False),  # "spoke" is not "spokesman"
+        ("Who was the man in the car?", "Many Russians watched the man Ivan Petrov drive.", True),
+        ("When did it happen?", "The deal may collapse.", False),  # "may" alone is not a month
+        ("When did it happen?", "It happened in May 2024.", True),
+        ("How much did it cost?", "It won praise from Moscow.", False),  # "won" alone is not money
+        ("How much did it cost?", "It cost 500 million won.", True),
+        ("On what exact date did they meet?", "They met on June 19th.", True),
+        ("On what exact date did they meet?", "They met on the 19th of June.", True),
+        ("How many people died?", "People died on March 3rd.", False),  # a date is no count
+        ("What percentage voted yes?", "It was the third vote in a row.", False),  # an ordinal is no share
+        ("What share of trade is with China?", "Trade with China hit $240bn.", False),
+        ("where did he study?", "In Hull, he studied law.", True),
+        ("where did he study?", "According to Reuters, he studied law.", False),
+    ],
+)
+def test_answer_types_are_not_fooled_by_look_alikes(question: str, sentence: str, typed: bool) -> None:
+    kind = question_type(question)
+    assert (kind.answered_by(sentence) if kind.required else kind.matches(sentence)) is typed
+
+
+@pytest.mark.parametrize("question", ["When's the summit?", "When'd they meet?"])
+def test_contracted_when_asks_for_a_date(question: str) -> None:
+    assert question_type(question).name == "date"

@@ -9,6 +9,8 @@ import pytest
 from helpers import offline_settings
 
 from bot.answer.pipeline import QAPipeline
+from bot.answer.retriever import HybridRetriever
+from bot.answer.types import Passage
 
 TOPICS = [
     "The lighthouse keeper {} the lamp every evening before the fishing boats return to the harbour",
@@ -64,9 +66,34 @@ def test_no_two_passages_overlap_and_every_chunk_is_reported(pipeline: QAPipelin
         for i, (doc, start, end) in enumerate(spans):
             for other_doc, other_start, other_end in spans[i + 1 :]:
                 assert doc != other_doc or end < other_start or other_end < start
-        assert retrieval.chunk_ids() == [c for h in retrieval.hits for c in h.chunk_ids]
-        assert len(set(retrieval.chunk_ids())) == len(retrieval.chunk_ids())
+        assert sorted(retrieval.chunk_ids()) == sorted(r.passages[i].id for i in retrieval.ranked_chunks)
         answer = pipeline.answer(question)
         assert answer.retrieved == retrieval.chunk_ids()
         texts = pipeline.retrieved_passages(answer.retrieved, 5)
         assert texts == [h.chunk.text for h in retrieval.hits]
+
+
+DOC = "Alpha one. Beta two. Gamma three. Delta four. Epsilon five. Zeta six."
+
+
+def fake_retriever(spans: list[tuple[str, int, int]]) -> HybridRetriever:
+    """A retriever holding only passages with these (doc, start, end) spans of DOC: enough to merge."""
+    retriever = object.__new__(HybridRetriever)
+    retriever.passages = [
+        Passage(f"{doc}#c{n}", doc, doc, doc, n, start, end, DOC[start:end])
+        for n, (doc, start, end) in enumerate(spans)
+    ]
+    return retriever
+
+
+def test_merging_groups_overlapping_and_touching_chunks_and_keeps_documents_apart() -> None:
+    r = fake_retriever([("a", 0, 20), ("a", 15, 34), ("a", 34, 47), ("b", 10, 30), ("a", 50, 70)])
+    assert r.merge_overlapping([3, 0, 2, 1, 4]) == [[3], [0, 1, 2], [4]]  # chunk 1 links 0 and 2
+    assert r.merge_overlapping([4, 3]) == [[4], [3]]
+
+
+def test_a_merged_passage_is_the_documents_text_over_the_whole_span() -> None:
+    r = fake_retriever([("a", 0, 20), ("a", 15, 34), ("a", 30, 47)])
+    merged = r.union([0, 1, 2])
+    assert (merged.id, merged.start, merged.end) == ("a#c0", 0, 47)
+    assert merged.text == DOC[0:47]

@@ -35,7 +35,7 @@ def _event_parts(question: str) -> list[str]:
     return parts
 
 
-_LATER = re.compile(r"\b(\d{1,2}|" + "|".join(NUMBER_VALUES) + r")\s+years?\s+(later|after(?:wards)?|on)\b", re.I)
+_LATER = re.compile(r"\b(\d{1,2}|" + "|".join(NUMBER_VALUES) + r")\s+years?\s+(later|afterwards)\b", re.I)
 
 
 def dated_years(text: str) -> list[int]:

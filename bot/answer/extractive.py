@@ -18,7 +18,7 @@ MAX_ANSWER_CHARS = 400
 # (see README, "How answers are chosen"); they weigh kinds of evidence, not individual questions.
 WEIGHTS = {"dense": 0.30, "context": 0.20, "lexical": 0.20, "typed": 0.0, "rank": 0.10, "novelty": 0.20}
 DECLINE_BELOW = 0.30
-CANDIDATE_PASSAGES = 8
+RANK_SCALE = 8  # the rank feature falls by 1/8 per place of the holding passage
 FOLLOW_UP_CONTEXT_WEIGHT = 0.3
 ALREADY_QUOTED_PENALTY = 0.1
 QUOTED_PREFIX = 60
@@ -78,26 +78,24 @@ class ExtractiveAnswerer:
             if typed and typed.score >= best.score - TYPED_MARGIN:
                 best = typed
         span = self.window(best.sentence, retrieval, kind)
-        quoted = self.span_text(span)
-        if kind.required and not kind.matches(quoted):
-            if kind.name == "identity":
-                return None, f"no passage names the {kind.focus}"
-            return None, f"no passage gives the {kind.described} asked for"
-        if kind.required and not self.mentions_question_years(question, span):
-            return None, f"no passage gives the {kind.described} for the year asked about"
+        if kind.required and not kind.answered_by(self.span_text(span)):
+            return None, f"the closest passage doesn't give the {kind.described}"
+        missing = self.years_not_mentioned(question, span) if kind.required else []
+        if missing:
+            return None, f"the closest passage doesn't give the {kind.described} for {', '.join(missing)}"
         return (best, span), ""
 
     def span_text(self, span: tuple[int, int]) -> str:
         return " ".join(self.retriever.sentences[s].text for s in range(span[0], span[1] + 1))
 
-    def mentions_question_years(self, question: str, span: tuple[int, int]) -> bool:
-        """A number, date or amount asked "in 2023" must come from a passage about 2023: the quoted
-        span or the sentence before it names that year."""
-        years = set(_YEAR.findall(question))
-        if not years:
-            return True
-        nearby = self.span_text((max(0, span[0] - 1), span[1]) if span[0] - 1 in self.neighbours(span[0]) else span)
-        return years <= set(_YEAR.findall(nearby))
+    def years_not_mentioned(self, question: str, span: tuple[int, int]) -> list[str]:
+        """The years the question asks about ("...in 2023?") that neither the quoted span nor the
+        sentence before it names: a number, date or amount for 2023 must come from a passage about 2023."""
+        first, last = span
+        if first - 1 in self.neighbours(first):
+            first -= 1
+        nearby = set(_YEAR.findall(self.span_text((first, last))))
+        return sorted(set(_YEAR.findall(question)) - nearby)
 
     def unknown_names(self, question: str, retrieval: Retrieval) -> list[str]:
         """Names and numbers the question hinges on that the documents never mention. A name counts as
@@ -106,23 +104,28 @@ class ExtractiveAnswerer:
         names = [
             m for m in _CAPITALISED.findall(question) if fold(m) not in self.vocabulary and fold(m) not in STOPWORDS
         ]
-        if names:
-            names = [n for n in names if not self.has_synonym(fold(n), retrieval)]
         numbers = re.findall(r"\b\d+\b", question)
-        if numbers:  # words of the retrieved passages, computed once (not per number)
-            nearby = set(words(" ".join(h.chunk.text for h in retrieval.hits)))
-            numbers = [n for n in numbers if n not in nearby]
-        return names + numbers
+        if not names and not numbers:
+            return []
+        nearby = {w for h in retrieval.hits for w in words(h.chunk.text)}
+        unknown = [n for n in numbers if n not in nearby]
+        if names:
+            synonyms = self.synonyms_present([fold(n) for n in names], sorted(nearby - STOPWORDS))
+            unknown = [n for n, known in zip(names, synonyms, strict=True) if not known] + unknown
+        return unknown
 
-    def has_synonym(self, word: str, retrieval: Retrieval) -> bool:
-        nearby = sorted({w for h in retrieval.hits for w in words(h.chunk.text) if w not in STOPWORDS})
+    def synonyms_present(self, asked: list[str], nearby: list[str]) -> list[bool]:
+        """For each asked word, whether one of the nearby words means the same (cosine of single-word
+        embeddings at least SYNONYM_SIMILARITY)."""
         if not nearby:
-            return False
-        vectors = self.word_vectors([word, *nearby])
-        return float((vectors[1:] @ vectors[0]).max()) >= SYNONYM_SIMILARITY
+            return [False] * len(asked)
+        vectors = self.word_vectors(asked + nearby)
+        similarity = vectors[: len(asked)] @ vectors[len(asked) :].T
+        return [bool(row.max() >= SYNONYM_SIMILARITY) for row in similarity]
 
     def word_vectors(self, items: list[str]) -> np.ndarray:
-        """Embeddings of single words, cached: the same passages come back question after question."""
+        """Embeddings of single words, cached: the same passages come back question after question. The
+        cache only grows, so threads may share it without a lock (at worst two embed the same word)."""
         missing = [w for w in dict.fromkeys(items) if w not in self._word_vectors]
         if missing:
             self._word_vectors.update(zip(missing, self.retriever.embedder.embed(missing), strict=True))
@@ -145,7 +148,7 @@ class ExtractiveAnswerer:
         term_weights |= {t: r.idf(t) for t in query_terms}
         seen = " ".join(context.split())
         total = sum(term_weights.values()) or 1.0
-        rank_of = {chunk: rank for rank, chunk in enumerate(retrieval.ranked_chunks[:CANDIDATE_PASSAGES])}
+        rank_of = {chunk: rank for rank, chunk in enumerate(retrieval.ranked_chunks)}
         candidates = {s for chunk in rank_of for s in r.chunk_sentences[chunk]}
         candidates |= {int(s) for s in np.argsort(-retrieval.sentence_scores)[:15]}
         scored = []
@@ -157,8 +160,7 @@ class ExtractiveAnswerer:
                 "lexical": sum(w for t, w in term_weights.items() if t in sentence_terms) / total,
                 "typed": float(kind.matches(r.sentences[s].text)),
                 "rank": 1.0
-                - min((rank_of[c] for c in r.sentence_chunks[s] if c in rank_of), default=CANDIDATE_PASSAGES)
-                / CANDIDATE_PASSAGES,
+                - min((rank_of[c] for c in r.sentence_chunks[s] if c in rank_of), default=RANK_SCALE) / RANK_SCALE,
                 "novelty": len(sentence_terms - query_terms) / (len(sentence_terms) or 1),
             }
             score = sum(feature_weights[name] * value for name, value in features.items())
@@ -223,7 +225,8 @@ class ExtractiveAnswerer:
     def decline(self, question: str, retrieval: Retrieval, confidence: float, reason: str) -> Answer:
         titles = sorted({p.title for p in self.retriever.passages})
         about = "; ".join(titles[:6]) + ("; …" if len(titles) > 6 else "")
-        text = f"I couldn't find that in the documents ({reason}). They cover: {about}."
+        covered = f"They cover: {about}." if titles else "The index holds no documents yet."
+        text = f"I couldn't find that in the documents ({reason}). {covered}"
         return Answer(
             question,
             text,

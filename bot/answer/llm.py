@@ -462,7 +462,7 @@ class LLMAnswerer:
         """What the model saw of the passage (title and text), without its instruction-like sentences."""
         from index.chunking import split_sentences
 
-        key = (passage.id, passage.start, passage.end)  # a merged passage keeps its best chunk's id
+        key = (passage.id, passage.start, passage.end)  # a merged passage keeps its first chunk's id
         found = self._evidence.get(key)
         if found is None:
             text = passage.text

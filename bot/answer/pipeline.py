@@ -94,18 +94,10 @@ class QAPipeline:
         return self.retriever.passages[self.retriever.by_id[chunk_id]].text
 
     def retrieved_passages(self, chunk_ids: list[str], k: int) -> list[str]:
-        """The texts of the first k passages an answer's retrieval returned: overlapping chunks listed
-        one after another are one merged passage, as retrieval merged them."""
+        """The texts of the first k passages an answer's retrieval returned (its chunks, merged again the
+        way retrieval merged them)."""
         r = self.retriever
-        groups: list[list[int]] = []
-        for chunk_id in chunk_ids:
-            i = r.by_id[chunk_id]
-            last = r.passages[groups[-1][-1]] if groups else None
-            here = r.passages[i]
-            if last and last.doc_id == here.doc_id and here.start <= last.end and last.start <= here.end:
-                groups[-1].append(i)
-            else:
-                groups.append([i])
+        groups = r.merge_overlapping([r.by_id[chunk_id] for chunk_id in chunk_ids])
         return [r.union(group).text for group in groups[:k]]
 
     def answer(self, question: str, history: Sequence[Turn] = ()) -> Answer:

@@ -8,59 +8,77 @@ from dataclasses import dataclass, replace
 from bot.answer.text import NUMBER_VALUES, STOPWORDS, fold
 
 NUMBER_WORDS = [*NUMBER_VALUES, "hundred", "thousand", "million", "billion", "dozen", "dozens"]
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october")
+_MONTHS += ("november", "december")
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_CALENDAR = frozenset(_MONTHS + _WEEKDAYS)
+
+# "May" and "March" are months only beside a number ("3 May", "March 2024"); alone they are words.
+_PLAIN_MONTH = "(?:" + "|".join(m for m in _MONTHS if m not in ("may", "march")) + ")"
+_ANY_MONTH = "(?:" + "|".join(_MONTHS) + ")"
+_DAY_OF_MONTH = r"\d{1,2}(?:st|nd|rd|th)?"
+_CALENDAR_DAY = (  # "19 June", "June 19th", "the 19th of June", "2024-06-19", a weekday
+    rf"\b{_DAY_OF_MONTH}\s+(?:of\s+)?{_ANY_MONTH}\b|\b{_ANY_MONTH}\s+{_DAY_OF_MONTH}\b"
+    rf"|\b\d{{4}}-\d\d-\d\d\b|\b(?:{'|'.join(_WEEKDAYS)})\b"
+)
+_YEAR = r"\b(?:1[6-9]\d\d|20\d\d)\b"
+_PERIODS = "day|night|week|weekend|month|year|decade|century|spring|summer|autumn|fall|winter"
+
 _NUMBER = re.compile(r"\d|\b(" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
+_DATE_NUMBERS = re.compile(rf"{_CALENDAR_DAY}|{_YEAR}|\b{_ANY_MONTH}\s+{_YEAR}", re.IGNORECASE)
 _MONEY = re.compile(
-    r"[$€£¥₩]|\b\d[\d,.]*\s*(bn|m|billion|million|trillion)\b|\b(dollars?|euros?|pounds|roubles?|rubles?|"
-    r"yuan|won|yen)\b",
+    r"[$€£¥₩]|\b\d[\d,.]*\s*(bn|m|billion|million|trillion)\b|\b(dollars?|euros?|pounds|roubles?|rubles?|yuan|yen)\b"
+    r"|\d\s*won\b",  # "won" is a currency only after a number ("It won praise" is not money)
     re.IGNORECASE,
 )
-_MONTHS = "january february march april may june july august september october november december"
-_PERIODS = "day|night|week|weekend|month|year|decade|century|spring|summer|autumn|fall|winter"
 _DATE = re.compile(
-    r"\b(1[6-9]\d\d|20\d\d)\b|\b(" + "|".join(_MONTHS.split()) + r")\b"
-    r"|o'clock|\b\d{1,2}(:\d\d)?\s*([ap]\.?m\b)|\b\d{1,2}:\d\d\b"
-    r"|\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|morning|evening|noon|midnight)\b"
+    rf"{_CALENDAR_DAY}|{_YEAR}|\b{_PLAIN_MONTH}\b|\b(?:may|march)\s+(?:of\s+)?{_YEAR}"
+    r"|o'clock|\b\d{1,2}(:\d\d)?\s*([ap]\.?m\b)|\b\d{1,2}:\d\d\b|\b(morning|evening|noon|midnight)\b"
     # relative dates: "last month", "earlier this year", "three weeks ago", "yesterday"
     rf"|\b(last|next|this|previous|past|final|coming|following|same)\s+({_PERIODS})s?\b"
     r"|\b(yesterday|today|tonight|tomorrow|ago)\b",
     re.IGNORECASE,
 )
-_DATE_NUMBERS = re.compile(
-    r"\b(1[6-9]\d\d|20\d\d)\b|\b\d{1,2}(st|nd|rd|th)?\s+(" + "|".join(_MONTHS.split()) + r")\b"
-    r"|\b(" + "|".join(_MONTHS.split()) + r")\s+\d{1,2}\b",
+_DAY = re.compile(rf"{_CALENDAR_DAY}|\b(yesterday|today|tomorrow)\b", re.IGNORECASE)
+_PERCENT = re.compile(
+    r"%|\bper ?cent\b|\bpercentage\b|\bhalf\b|\b(a|one|two|three|four)\s+(thirds?|quarters?|fifths?|tenths?)\b",
     re.IGNORECASE,
 )
-_DAY = re.compile(  # a calendar day, not just a month or a year
-    r"\b\d{1,2}(st|nd|rd|th)?\s+("
-    + "|".join(_MONTHS.split())
-    + r")\b|\b("
-    + "|".join(_MONTHS.split())
-    + r")\s+\d{1,2}\b"
-    r"|\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tomorrow)\b|\b\d{4}-\d\d-\d\d\b",
-    re.IGNORECASE,
+_PLACE = re.compile(  # a capitalised name after a place preposition ("flew on to Vietnam", "in Hull")
+    r"(?<![Aa]ccording )\b(?i:at|in|on|to|from|into|near|inside|outside|across|toward|towards)\s+(?:the\s+)?"
+    r"([A-Z][\w’'\-]+)"
 )
-_PERCENT = re.compile(r"%|\bper ?cent\b|\bpercentage\b|\b(half|third|quarter|fifth|tenth)s?\b", re.IGNORECASE)
-_PLACE = re.compile(r"\b(?:at|in|to|from|into|near|inside|outside|across|toward|towards)\s+(?:the\s+)?([A-Z][\w’'\-]+)")
 _NAME = re.compile(r"\b[A-Z][a-z’'\-]+(?:\s+(?:[A-Z][a-z’'\-]+|bin|de|van|von|al))+\b")
+_DETAIL = {"day": _DAY, "percent": _PERCENT}
 
 
 @dataclass(frozen=True)
 class QuestionType:
-    """The kind of answer expected; `required` types decline when no passage has one. An "identity"
-    question ("what's the name of the satellite?", "who was the diplomat in Moscow?") needs a name
-    attached to its head noun (`focus`) that the question itself does not use (`known`)."""
+    """The kind of answer expected. A `required` type declines when the quoted passage has none; a
+    `detail` narrows that check ("what exact date" needs a calendar day, not just a year). An
+    "identity" question ("what's the name of the satellite?", "who was the diplomat in Moscow?")
+    needs a name tied to its head noun (`focus`). `known`: the words the question (and the earlier
+    turn of a follow-up) already use, which an answer's name must not merely repeat."""
 
     name: str
     required: bool = False
+    detail: str = ""
     focus: str = ""
     known: frozenset[str] = frozenset()
 
     @property
     def described(self) -> str:
         """What the question asks for, in words for a decline message."""
-        return {"day": "exact date", "percent": "percentage", "money": "amount"}.get(self.name, self.name)
+        words = {
+            "day": "exact date",
+            "percent": "percentage",
+            "money": "amount",
+            "identity": f"name of the {self.focus}",
+        }
+        return words.get(self.detail or self.name, self.detail or self.name)
 
     def matches(self, sentence: str) -> bool:
+        """Whether a sentence carries this type of answer (used to rank candidates)."""
         if self.name == "identity":
             return self.names_focus(sentence)
         if self.name == "number":  # a count or amount, not the day or year of a date
@@ -68,8 +86,13 @@ class QuestionType:
         if self.name in ("person", "place"):
             pattern = _NAME if self.name == "person" else _PLACE
             return any(self.is_new_name(m.group(m.lastindex or 0)) for m in pattern.finditer(sentence))
-        pattern = {"money": _MONEY, "date": _DATE, "day": _DAY, "percent": _PERCENT}.get(self.name)
+        pattern = {"money": _MONEY, "date": _DATE}.get(self.name)
         return bool(pattern.search(sentence)) if pattern else False
+
+    def answered_by(self, quote: str) -> bool:
+        """Whether a quoted span gives what a required type asks for (its detail, when it has one)."""
+        detail = _DETAIL.get(self.detail)
+        return bool(detail.search(quote)) if detail else self.matches(quote)
 
     def is_new_name(self, name: str) -> bool:
         """A name the question does not already use, not a calendar word or a capitalised function word."""
@@ -79,9 +102,10 @@ class QuestionType:
 
     def names_focus(self, sentence: str) -> bool:
         """A new name tied to the head noun: right after it ("the satellite Malligyong-1"), in apposition
-        or as the subject of "is/was/worked as the <head>", after "the <head> was", or "named"/"called"."""
-        head = re.escape(self.focus[:5]) + r"\w*"
-        name = r"([A-Z][\w’'\-]+)"
+        or as the subject of "is/was/worked as the <head>", after "the <head> was", or "named"/"called".
+        The head matches on its first six letters, so "spokesperson" finds "spokesman"."""
+        head = re.escape(self.focus[:6]) + r"\w*" if len(self.focus) > 6 else re.escape(self.focus) + r"(?:s|es)?\b"
+        name = r"((?-i:[A-Z])[\w’'\-]+)"
         role = r"(?:a|an|the)\s+(?:[\w’'\-]+\s+){0,3}"
         patterns = [
             rf"\b{head},?\s+{name}",  # "spokesman Lin Jian"
@@ -91,25 +115,24 @@ class QuestionType:
             rf"\b(?:named|called|dubbed|known as)\s+[“\"']?{name}",
         ]
         found = (m.group(1) for p in patterns for m in re.finditer(p, sentence, re.IGNORECASE))
-        return any(n[0].isupper() and fold(n) not in self.known and fold(n) not in _CALENDAR for n in found)
+        return any(self.is_new_name(n) for n in found)
 
 
-_CALENDAR = frozenset(_MONTHS.split()) | {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 _IDENTITY = re.compile(
     r"\b(?:what|what's|whats)\s+(?:is\s+|was\s+|are\s+|were\s+)?(?:the|his|her|their|its)\s+names?\s+of\s+"
     r"(?:the\s+|a\s+|an\s+)?"
-    r"|\bwho\s*(?:is|was|'s|’s)\s+(?:the|[A-Z][\w\-]*['’]s)\s+",
+    r"|\bwho\s*(?:is|was|'s|’s)\s+(?:the|[a-z][\w\-]*['’]s)\s+",
     re.IGNORECASE,
 )
 
 
-def identity_type(question: str) -> QuestionType | None:
+def identity_head(question: str) -> str:
     """The head noun of "the name of the <noun phrase>" / "who is the <noun phrase>": the phrase runs to
     the first function word, or to a capitalised word once it has a lower-case one ("the two dogs Kim
-    gave" -> "dogs")."""
+    gave" -> "dogs"). Empty when the question is not of that form."""
     match = _IDENTITY.search(question)
     if not match:
-        return None
+        return ""
     head = ""
     for word in re.findall(r"[\w’'\-]+", question[match.end() :]):
         lowered = fold(word)
@@ -117,17 +140,17 @@ def identity_type(question: str) -> QuestionType | None:
             break
         if lowered not in NUMBER_WORDS and lowered not in {"first", "second", "new", "old"}:
             head = word
-    if not head:
-        return None
-    known = frozenset(fold(w) for w in re.findall(r"[\w’'\-]+", question))
-    return QuestionType("identity", required=True, focus=fold(head), known=known)
+    return fold(head)
 
 
 _RULES: list[tuple[str, QuestionType]] = [
-    (r"\b(exact|precise) (date|day)\b|\b(what|which) (date|day)\b", QuestionType("day", required=True)),
     (
-        r"\bwhat (percentage|percent|proportion|fraction)\b|\bhow many per ?cent\b",
-        QuestionType("percent", required=True),
+        r"\b(exact|precise) (date|day)\b|\b(what|which) (date|day)\b",
+        QuestionType("date", required=True, detail="day"),
+    ),
+    (
+        r"\bwhat (percentage|percent|proportion|fraction|share)\b|\bhow many per ?cent\b",
+        QuestionType("number", required=True, detail="percent"),
     ),
     (
         r"\bhow much (money|did .* (pay|cost|spend|earn|get paid))|\bhow much .*\b(paid|cost|costs|worth|price|spent|"
@@ -135,14 +158,14 @@ _RULES: list[tuple[str, QuestionType]] = [
         QuestionType("money", required=True),
     ),
     (
-        # "when" asks for a date only as the question word ("when did...", "...when?"), not in a clause
-        # such as "who opened the doors when they swapped seats?"
-        r"\b(what|which|in what) (year|month|date|day)\b|\bwhat time\b|\b(since|until|till) when\b"
+        # "when" asks for a date only as the question word ("when did...", "when's...", "...when?"), not
+        # in a clause such as "who opened the doors when they swapped seats?"
+        r"\b(what|which|in what) (year|month)\b|\bwhat time\b|\b(since|until|till) when\b|\bwhen('s|'d)\b"
         r"|\bwhen (did|does|do|was|is|were|are|will|would|has|have|had|can|could|should)\b|\bwhen\s*\?*\s*$",
         QuestionType("date", required=True),
     ),
     (
-        r"\bhow (many|much|long|far|old|big|large|tall|high|often)\b|\bwhat (share|number)\b",
+        r"\bhow (many|much|long|far|old|big|large|tall|high|often)\b|\bwhat number\b",
         QuestionType("number", required=True),
     ),
     (
@@ -160,11 +183,11 @@ _RULES: list[tuple[str, QuestionType]] = [
 def question_type(question: str, context: str = "") -> QuestionType:
     """The answer type asked for. `context` is the earlier turn a follow-up refers to: a name it already
     gave is not the new name "and who said that?" asks for."""
-    identity = identity_type(question)
-    if identity:
-        return identity
-    folded = fold(question)
     known = frozenset(fold(w) for w in re.findall(r"[\w’'\-]+", f"{question} {context}"))
+    head = identity_head(question)
+    if head:
+        return QuestionType("identity", required=True, focus=head, known=known)
+    folded = fold(question)
     for pattern, kind in _RULES:
         if re.search(pattern, folded):
             return replace(kind, known=known)

@@ -158,8 +158,8 @@ class HybridRetriever:
                 fused[int(i)] += 1 / (RRF_K + rank)
         for rank, i in enumerate(self._best_chunks_by_sentence(sentence_scores)):
             fused[i] += 1 / (RRF_K + rank)
-        ranked = sorted(fused, key=fused.get, reverse=True)
-        groups = self._merge_overlapping(ranked[: 2 * k], k)
+        ranked = sorted(fused, key=fused.get, reverse=True)[:k]
+        groups = self.merge_overlapping(ranked)
         hits = [
             Hit(
                 self.union(group),
@@ -170,11 +170,12 @@ class HybridRetriever:
             )
             for group in groups
         ]
-        return Retrieval(query, vector, hits, sentence_scores, ranked[:k])
+        return Retrieval(query, vector, hits, sentence_scores, ranked)
 
-    def _merge_overlapping(self, order: list[int], k: int) -> list[list[int]]:
-        """Up to k passages from the fused ranking, best first: a chunk that overlaps (or touches) an
-        already chosen passage of its document joins it instead of being listed again."""
+    def merge_overlapping(self, order: list[int]) -> list[list[int]]:
+        """Group chunks (indices, best first) into passages: a chunk that overlaps or touches an earlier
+        group of its document joins it, and one that links two groups merges them. Groups keep the rank
+        of their best chunk; inside a group, chunks are in document order."""
         groups: list[list[int]] = []
         for i in order:
             p = self.passages[i]
@@ -185,19 +186,20 @@ class HybridRetriever:
                 and p.start <= max(self.passages[j].end for j in g)
                 and min(self.passages[j].start for j in g) <= p.end
             ]
-            if touching:  # join the best of them, folding in any others it now links
-                keep = touching[0]
-                for other in touching[1:]:
-                    keep.extend(other)
-                    groups.remove(other)
-                keep.append(i)
-                keep.sort(key=lambda j: self.passages[j].start)
-            elif len(groups) < k:
+            if not touching:
                 groups.append([i])
+                continue
+            keep = touching[0]
+            for other in touching[1:]:
+                keep.extend(other)
+                groups.remove(other)
+            keep.append(i)
+            keep.sort(key=lambda j: self.passages[j].start)
         return groups
 
     def union(self, group: list[int]) -> Passage:
-        """One passage spanning chunks that overlap, in document order (the best chunk's id and place)."""
+        """One passage spanning overlapping chunks given in document order; it keeps the first chunk's
+        id, number and metadata, and its text is the document's text over the whole span."""
         if len(group) == 1:
             return self.passages[group[0]]
         first = self.passages[group[0]]
