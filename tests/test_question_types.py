@@ -3,9 +3,12 @@ question word, relative dates, names attached to the thing asked about, and the 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from helpers import offline_settings
 
+from bot.answer.extractive import Scored
 from bot.answer.pipeline import QAPipeline
 from bot.answer.question import question_type
 
@@ -174,3 +177,22 @@ def test_answer_types_are_not_fooled_by_look_alikes(question: str, sentence: str
 @pytest.mark.parametrize("question", ["When's the summit?", "When'd they meet?"])
 def test_contracted_when_asks_for_a_date(question: str) -> None:
     assert question_type(question).name == "date"
+
+
+@pytest.mark.parametrize("question", ["Who won the world cup?", "anyone got a good recipe for kimchi jjigae?"])
+def test_a_question_about_nothing_in_the_documents_is_declined(pipeline: QAPipeline, question: str) -> None:
+    assert not pipeline.answer(question).answered
+
+
+def test_novelty_and_rank_alone_do_not_make_a_sentence_an_answer(pipeline: QAPipeline) -> None:
+    """A candidate scored high only by novelty and passage rank (no similarity, no shared words)."""
+    question = "Who won the world cup?"
+    retrieval = pipeline.retriever.run(question, 5)
+    answerer = pipeline.extractive
+    features = {"dense": 0.05, "context": 0.0, "lexical": 0.0, "typed": 0.0, "rank": 1.0, "novelty": 1.0}
+    first_sentence = answerer.retriever.chunk_sentences[retrieval.ranked_chunks[0]][0]
+    lonely = Scored(first_sentence, 0.9, False, features)
+    chosen, reason = answerer.choose(question, [lonely], question_type(question), retrieval)
+    assert chosen is None and reason == "nothing in them is about that"
+    relevant = replace(lonely, features=features | {"dense": 0.3})
+    assert answerer.choose(question, [relevant], question_type(question), retrieval)[0] is not None

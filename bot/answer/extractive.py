@@ -23,6 +23,10 @@ FOLLOW_UP_CONTEXT_WEIGHT = 0.3
 ALREADY_QUOTED_PENALTY = 0.1
 QUOTED_PREFIX = 60
 TYPED_MARGIN = 0.08
+# The best sentence must be about the question: its cosine plus its share of the question's words
+# reaches this, whatever novelty and passage rank add. Out-of-scope questions ("who won the world
+# cup?") top out at 0.15; the lowest correct answer on the question sets is at 0.29.
+RELEVANCE_FLOOR = 0.2
 # Cosine of single-word MiniLM embeddings: university/college 0.82, Britain/UK 0.78; Trump/president 0.73
 SYNONYM_SIMILARITY = 0.75
 TYPED_DEPTH = 5
@@ -77,6 +81,8 @@ class ExtractiveAnswerer:
             typed = next((x for x in ranked[:TYPED_DEPTH] if x.typed), None)
             if typed and typed.score >= best.score - TYPED_MARGIN:
                 best = typed
+        if best.features["dense"] + best.features["lexical"] < RELEVANCE_FLOOR:
+            return None, "nothing in them is about that"
         span = self.window(best.sentence, retrieval, kind)
         if kind.required and not kind.answered_by(self.span_text(span)):
             return None, f"the closest passage doesn't give the {kind.described}"
