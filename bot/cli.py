@@ -118,7 +118,8 @@ def search(
             f"{hit.score:.3f}",
             f"{hit.dense:.3f}",
             f"{hit.lexical:.2f}",
-            f"{hit.chunk.title}\n{hit.chunk.doc_id} #{hit.chunk.number}",
+            f"{hit.chunk.title}\n{hit.chunk.doc_id} #{hit.chunk.number}"
+            + (f"-{hit.chunk.number + len(hit.merged) - 1} (merged)" if hit.merged else ""),
             f"{hit.chunk.start}-{hit.chunk.end}",
             hit.chunk.text[:300],
         )
