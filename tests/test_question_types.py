@@ -196,3 +196,11 @@ def test_novelty_and_rank_alone_do_not_make_a_sentence_an_answer(pipeline: QAPip
     assert chosen is None and reason == "nothing in them is about that"
     relevant = replace(lonely, features=features | {"dense": 0.3})
     assert answerer.choose(question, [relevant], question_type(question), retrieval)[0] is not None
+
+
+def test_how_many_prefers_the_number_of_the_thing_counted() -> None:
+    kind = question_type("How many articles does the treaty have?")
+    assert kind.matches("The treaty consists of a preamble and 23 articles.")
+    assert not kind.matches("Article 4 is the mutual defence clause.")  # a number, but not a count of articles
+    assert kind.answered_by("Article 4 is the mutual defence clause.")  # still an answer with a number in it
+    assert question_type("How many troops were sent?").answered_by("About 10,000 soldiers were sent.")

@@ -81,8 +81,11 @@ class QuestionType:
         """Whether a sentence carries this type of answer (used to rank candidates)."""
         if self.name == "identity":
             return self.names_focus(sentence)
+        if self.name == "number" and self.focus:  # "how many articles": a number right before "articles"
+            counted = rf"(?:\d[\d,.]*|{'|'.join(NUMBER_WORDS)})\s+(?:[\w\-]+\s+){{0,2}}{re.escape(self.focus[:5])}"
+            return bool(re.search(counted, sentence, re.IGNORECASE))
         if self.name == "number":  # a count or amount, not the day or year of a date
-            return bool(_NUMBER.search(_DATE_NUMBERS.sub(" ", sentence)))
+            return has_number(sentence)
         if self.name in ("person", "place"):
             pattern = _NAME if self.name == "person" else _PLACE
             return any(self.is_new_name(m.group(m.lastindex or 0)) for m in pattern.finditer(sentence))
@@ -92,7 +95,9 @@ class QuestionType:
     def answered_by(self, quote: str) -> bool:
         """Whether a quoted span gives what a required type asks for (its detail, when it has one)."""
         detail = _DETAIL.get(self.detail)
-        return bool(detail.search(quote)) if detail else self.matches(quote)
+        if detail:
+            return bool(detail.search(quote))
+        return has_number(quote) if self.name == "number" else self.matches(quote)
 
     def is_new_name(self, name: str) -> bool:
         """A name the question does not already use, not a calendar word or a capitalised function word."""
@@ -118,6 +123,12 @@ class QuestionType:
         return any(self.is_new_name(n) for n in found)
 
 
+def has_number(text: str) -> bool:
+    """A count or amount, not the day or year of a date."""
+    return bool(_NUMBER.search(_DATE_NUMBERS.sub(" ", text)))
+
+
+_COUNTED = re.compile(r"\bhow many\s+([a-z]{3,})\b")
 _IDENTITY = re.compile(
     r"\b(?:what|what's|whats)\s+(?:is\s+|was\s+|are\s+|were\s+)?(?:the|his|her|their|its)\s+names?\s+of\s+"
     r"(?:the\s+|a\s+|an\s+)?"
@@ -190,5 +201,7 @@ def question_type(question: str, context: str = "") -> QuestionType:
     folded = fold(question)
     for pattern, kind in _RULES:
         if re.search(pattern, folded):
-            return replace(kind, known=known)
+            counted = _COUNTED.search(folded) if kind.name == "number" and not kind.detail else None
+            focus = counted.group(1) if counted and counted.group(1) not in ("more", "times", "years") else ""
+            return replace(kind, known=known, focus=focus)
     return QuestionType("other")
