@@ -204,3 +204,15 @@ def test_how_many_prefers_the_number_of_the_thing_counted() -> None:
     assert not kind.matches("Article 4 is the mutual defence clause.")  # a number, but not a count of articles
     assert kind.answered_by("Article 4 is the mutual defence clause.")  # still an answer with a number in it
     assert question_type("How many troops were sent?").answered_by("About 10,000 soldiers were sent.")
+
+
+def test_the_word_vector_cache_is_bounded(pipeline: QAPipeline, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.answer import extractive
+
+    monkeypatch.setattr(extractive, "WORD_CACHE_LIMIT", 3)
+    answerer = pipeline.extractive
+    first = answerer.word_vectors(["ferry", "harbour", "bread", "oven"])
+    assert first.shape == (4, 384)
+    answerer.word_vectors(["pier", "ceremony"])  # past the limit: started afresh
+    assert set(answerer._word_vectors) == {"pier", "ceremony"}
+    assert float(answerer.word_vectors(["ferry"])[0] @ first[0]) > 0.999  # same vectors after a reset

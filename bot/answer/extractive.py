@@ -29,6 +29,7 @@ TYPED_MARGIN = 0.08
 RELEVANCE_FLOOR = 0.2
 # Cosine of single-word MiniLM embeddings: university/college 0.82, Britain/UK 0.78; Trump/president 0.73
 SYNONYM_SIMILARITY = 0.75
+WORD_CACHE_LIMIT = 20_000
 TYPED_DEPTH = 5
 _YEAR = re.compile(r"\b(1[6-9]\d\d|20\d\d)\b")
 _CAPITALISED = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-z]{2,})\b")
@@ -131,11 +132,15 @@ class ExtractiveAnswerer:
 
     def word_vectors(self, items: list[str]) -> np.ndarray:
         """Embeddings of single words, cached: the same passages come back question after question. The
-        cache only grows, so threads may share it without a lock (at worst two embed the same word)."""
-        missing = [w for w in dict.fromkeys(items) if w not in self._word_vectors]
+        cache only grows until it is replaced by an empty one past WORD_CACHE_LIMIT words (~1.5 kB
+        each), so threads share it without a lock: each works on the dict it read."""
+        cache = self._word_vectors
+        if len(cache) > WORD_CACHE_LIMIT:
+            cache = self._word_vectors = {}
+        missing = [w for w in dict.fromkeys(items) if w not in cache]
         if missing:
-            self._word_vectors.update(zip(missing, self.retriever.embedder.embed(missing), strict=True))
-        return np.stack([self._word_vectors[w] for w in items])
+            cache.update(zip(missing, self.retriever.embedder.embed(missing), strict=True))
+        return np.stack([cache[w] for w in items])
 
     def score_sentences(
         self,
