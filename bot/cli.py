@@ -103,9 +103,11 @@ def index_command(
 @app.command()
 def search(
     text: Annotated[str, typer.Argument(help="What to search for.")],
-    k: Annotated[int, typer.Option("-k", help="How many chunks to show.", min=1, max=50)] = 5,
+    k: Annotated[
+        int, typer.Option("-k", help="How many chunks to retrieve (overlapping ones are shown merged).", min=1, max=50)
+    ] = 5,
 ) -> None:
-    """Show the top chunks for a text with their scores: the debugging view of retrieval."""
+    """Show the top passages for a text with their scores: the debugging view of retrieval."""
     from bot.answer.retriever import open_retriever
 
     retriever = open_retriever_or_exit(open_retriever)
@@ -119,7 +121,7 @@ def search(
             f"{hit.dense:.3f}",
             f"{hit.lexical:.2f}",
             f"{hit.chunk.title}\n{hit.chunk.doc_id} #{hit.chunk.number}"
-            + (f"-{hit.chunk.number + len(hit.merged) - 1} (merged)" if hit.merged else ""),
+            + (f"-{hit.merged[-1].rsplit('#c', 1)[-1]} (merged)" if hit.merged else ""),
             f"{hit.chunk.start}-{hit.chunk.end}",
             hit.chunk.text[:300],
         )

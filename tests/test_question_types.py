@@ -193,7 +193,7 @@ def test_novelty_and_rank_alone_do_not_make_a_sentence_an_answer(pipeline: QAPip
     first_sentence = answerer.retriever.chunk_sentences[retrieval.ranked_chunks[0]][0]
     lonely = Scored(first_sentence, 0.9, False, features)
     chosen, reason = answerer.choose(question, [lonely], question_type(question), retrieval)
-    assert chosen is None and reason == "nothing in them is about that"
+    assert chosen is None and reason == "the closest sentences aren't about that"
     relevant = replace(lonely, features=features | {"dense": 0.3})
     assert answerer.choose(question, [relevant], question_type(question), retrieval)[0] is not None
 
@@ -210,9 +210,47 @@ def test_the_word_vector_cache_is_bounded(pipeline: QAPipeline, monkeypatch: pyt
     from bot.answer import extractive
 
     monkeypatch.setattr(extractive, "WORD_CACHE_LIMIT", 3)
-    answerer = pipeline.extractive
+    answerer = extractive.ExtractiveAnswerer(pipeline.retriever)  # its own cache, not the shared pipeline's
     first = answerer.word_vectors(["ferry", "harbour", "bread", "oven"])
     assert first.shape == (4, 384)
     answerer.word_vectors(["pier", "ceremony"])  # past the limit: started afresh
     assert set(answerer._word_vectors) == {"pier", "ceremony"}
     assert float(answerer.word_vectors(["ferry"])[0] @ first[0]) > 0.999  # same vectors after a reset
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Everyone read the articles.",  # "one" inside a word
+        "Often the articles are quoted.",
+        "In 2019 the articles were revised.",  # a year is no count
+        "One of the articles covers defence.",  # "one of" picks one out, it does not count them
+    ],
+)
+def test_a_count_of_articles_needs_a_number_of_articles(sentence: str) -> None:
+    assert not question_type("How many articles does the treaty have?").matches(sentence)
+
+
+@pytest.mark.parametrize(
+    ("question", "focus"),
+    [
+        ("How many did they sell?", ""),
+        ("how many more troops were sent?", "troops"),
+        ("how many of the articles deal with defence?", "articles"),
+        ("How many countries signed?", "countries"),
+    ],
+)
+def test_the_thing_counted(question: str, focus: str) -> None:
+    assert question_type(question).focus == focus
+
+
+def test_counted_nouns_match_in_any_number_but_not_look_alikes() -> None:
+    countries = question_type("How many countries signed?")
+    assert countries.matches("One country signed.") and countries.matches("Two countries signed.")
+    assert not countries.matches("Two counterparts signed.")
+    assert not question_type("How many states signed?").matches("Two statements were made.")
+
+
+@pytest.mark.parametrize("sentence", ["They met twice.", "Thousands of people attended.", "Ninety boats sailed."])
+def test_counts_in_words(sentence: str) -> None:
+    assert question_type("How many were there?").answered_by(sentence)

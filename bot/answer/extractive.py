@@ -19,6 +19,7 @@ MAX_ANSWER_CHARS = 400
 WEIGHTS = {"dense": 0.30, "context": 0.20, "lexical": 0.20, "typed": 0.0, "rank": 0.10, "novelty": 0.20}
 DECLINE_BELOW = 0.30
 RANK_SCALE = 8  # the rank feature falls by 1/8 per place of the holding passage
+BEST_SENTENCES = 15  # candidates: the sentences of the top passages, and the best sentences anywhere
 FOLLOW_UP_CONTEXT_WEIGHT = 0.3
 ALREADY_QUOTED_PENALTY = 0.1
 QUOTED_PREFIX = 60
@@ -82,8 +83,11 @@ class ExtractiveAnswerer:
             typed = next((x for x in ranked[:TYPED_DEPTH] if x.typed), None)
             if typed and typed.score >= best.score - TYPED_MARGIN:
                 best = typed
-        if best.features["dense"] + best.features["lexical"] < RELEVANCE_FLOOR:
-            return None, "nothing in them is about that"
+        # Checked on the sentence that would be quoted: when an off-topic sentence carrying the type
+        # asked for scores within the margin of the best, the evidence is too weak either way ("who won
+        # the 2022 world cup?" otherwise quotes a 2022 date line).
+        if not is_relevant(best):
+            return None, "the closest sentences aren't about that"
         span = self.window(best.sentence, retrieval, kind)
         if kind.required and not kind.answered_by(self.span_text(span)):
             return None, f"the closest passage doesn't give the {kind.described}"
@@ -161,7 +165,7 @@ class ExtractiveAnswerer:
         total = sum(term_weights.values()) or 1.0
         rank_of = {chunk: rank for rank, chunk in enumerate(retrieval.ranked_chunks)}
         candidates = {s for chunk in rank_of for s in r.chunk_sentences[chunk]}
-        candidates |= {int(s) for s in np.argsort(-retrieval.sentence_scores)[:15]}
+        candidates |= {int(s) for s in np.argsort(-retrieval.sentence_scores)[:BEST_SENTENCES]}
         scored = []
         for s in (c for c in candidates if r.quotable[c]):
             sentence_terms = r.sentence_terms[s]
@@ -247,6 +251,11 @@ class ExtractiveAnswerer:
             retrieval.chunk_ids(),
             answerer=self.name,
         )
+
+
+def is_relevant(candidate: Scored) -> bool:
+    """Whether a sentence is about the question at all: novelty and passage rank alone never make it so."""
+    return candidate.features["dense"] + candidate.features["lexical"] >= RELEVANCE_FLOOR
 
 
 def citation(n: int, passage: Passage, start: int, end: int, quote: str, sentence: Sentence | None = None) -> Citation:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from bot.answer.text import NUMBER_VALUES, STOPWORDS, fold
 
-NUMBER_WORDS = [*NUMBER_VALUES, "hundred", "thousand", "million", "billion", "dozen", "dozens"]
+NUMBER_WORDS = [*NUMBER_VALUES, "sixty", "seventy", "eighty", "ninety", "twice", "dozen", "dozens"]
+NUMBER_WORDS += ["hundred", "hundreds", "thousand", "thousands", "million", "millions", "billion", "billions"]
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october")
 _MONTHS += ("november", "december")
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -82,8 +84,7 @@ class QuestionType:
         if self.name == "identity":
             return self.names_focus(sentence)
         if self.name == "number" and self.focus:  # "how many articles": a number right before "articles"
-            counted = rf"(?:\d[\d,.]*|{'|'.join(NUMBER_WORDS)})\s+(?:[\w\-]+\s+){{0,2}}{re.escape(self.focus[:5])}"
-            return bool(re.search(counted, sentence, re.IGNORECASE))
+            return bool(counted_pattern(self.focus).search(_DATE_NUMBERS.sub(" ", sentence)))
         if self.name == "number":  # a count or amount, not the day or year of a date
             return has_number(sentence)
         if self.name in ("person", "place"):
@@ -128,7 +129,26 @@ def has_number(text: str) -> bool:
     return bool(_NUMBER.search(_DATE_NUMBERS.sub(" ", text)))
 
 
-_COUNTED = re.compile(r"\bhow many\s+([a-z]{3,})\b")
+_COUNTED = re.compile(r"\bhow many\s+(?:(?:more|other|new|of|the|such)\s+)*([a-z]{3,})\b")
+COUNT_GAP = 2  # words allowed between a number and the thing it counts ("23 new articles")
+
+
+def count_focus(folded_question: str) -> str:
+    """The thing a "how many" question counts ("how many more troops" -> "troops"); empty when the word
+    after "how many" is not a noun ("how many did they sell?")."""
+    match = _COUNTED.search(folded_question)
+    return match.group(1) if match and match.group(1) not in STOPWORDS else ""
+
+
+@lru_cache(maxsize=256)
+def counted_pattern(focus: str) -> re.Pattern[str]:
+    """A number, then up to COUNT_GAP words (not "of": "one of the articles" is no count), then the
+    counted noun in any number ("articles" also finds "article", "countries" finds "country")."""
+    stem = re.sub(r"(ies|es|s|y|e)$", "", focus)
+    number = rf"\b(?:\d[\d,.]*|{'|'.join(NUMBER_WORDS)})\b"
+    return re.compile(rf"{number}\s+(?:(?!of\b)[\w\-]+\s+){{0,{COUNT_GAP}}}{re.escape(stem)}\w{{0,3}}\b", re.I)
+
+
 _IDENTITY = re.compile(
     r"\b(?:what|what's|whats)\s+(?:is\s+|was\s+|are\s+|were\s+)?(?:the|his|her|their|its)\s+names?\s+of\s+"
     r"(?:the\s+|a\s+|an\s+)?"
@@ -201,7 +221,6 @@ def question_type(question: str, context: str = "") -> QuestionType:
     folded = fold(question)
     for pattern, kind in _RULES:
         if re.search(pattern, folded):
-            counted = _COUNTED.search(folded) if kind.name == "number" and not kind.detail else None
-            focus = counted.group(1) if counted and counted.group(1) not in ("more", "times", "years") else ""
+            focus = count_focus(folded) if kind.name == "number" and not kind.detail else ""
             return replace(kind, known=known, focus=focus)
     return QuestionType("other")
