@@ -15,6 +15,7 @@ import pytest
 from helpers import offline_settings
 
 from bot.answer.pipeline import QAPipeline
+from bot.answer.query import is_follow_up
 from bot.answer.types import Answer, Turn
 from index.documents import load_corpus
 from index.settings import Settings
@@ -242,3 +243,19 @@ def test_chat_answers_each_piped_line_with_history(setup) -> None:
     assert "not in the documents" not in out  # both answered: the second one only thanks to the first
     assert "Marta Lind" in out.split("? and who said that?", 1)[0] and "Marta Lind" in second
     assert "ferry" in second
+
+
+@pytest.mark.parametrize(
+    ("question", "follows"),
+    [
+        ("and who said that?", True),
+        ("who said that?", True),
+        ("where does he teach?", True),
+        ("why?", True),
+        ("and the upper house?", True),
+        ("who won the world cup?", False),  # a bare question word does not make a follow-up
+        ("when was the lighthouse built?", False),
+    ],
+)
+def test_what_counts_as_a_follow_up(question: str, follows: bool) -> None:
+    assert is_follow_up(question) is follows

@@ -13,7 +13,9 @@ from bot.answer.types import Turn
 _MENTION = re.compile(r"<(@[!&]?|#)\d+>|@(everyone|here)\b")
 _MARKDOWN = re.compile(r"[*_`~|>]+")
 _CITATION_MARK = re.compile(r"\s*\[\d+\]")
-_FOLLOW_UP_START = re.compile(r"^(and|but|so|also|then|what about|how about|why|who|when|where|really)\b", re.I)
+# A question opening with a connective continues the conversation; one opening with a bare "who" or
+# "when" does only if it also refers back ("who said that?"): "who won the world cup?" is new.
+_FOLLOW_UP_START = re.compile(r"^(and|but|so|also|then|what about|how about|really)\b", re.I)
 _REFERS_BACK = {
     "that",
     "this",
