@@ -58,6 +58,7 @@ def test_a_date_needs_a_date() -> None:
         ("What was the name of the aide?", "In September, an aide opened the doors.", False),
         ("Who is Kim's father?", "He met Kim Jong Il, the current leader's father, in 2000.", True),
         ("Who was the librarian?", "Philip Larkin worked as the librarian of the university.", True),
+        ("Who is the Hull professor?", "Robert Dover, professor of intelligence at Hull, said so.", True),
         ("Who was the librarian?", "The librarian was Philip Larkin.", True),
         ("Who was the librarian?", "The librarian was appointed in 1955.", False),
     ],

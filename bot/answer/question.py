@@ -115,7 +115,7 @@ class QuestionType:
         role = r"(?:a|an|the)\s+(?:[\w’'\-]+\s+){0,3}"
         patterns = [
             rf"\b{head},?\s+{name}",  # "spokesman Lin Jian"
-            rf"{name},\s+{role}{head}",  # "Ramon Pacheco Pardo, a professor"
+            rf"{name},\s+(?:{role})?{head}",  # "Ramon Pacheco Pardo, a professor", "Robert Dover, professor"
             rf"{name},?\s+(?:who\s+)?(?:is|was|became|served as|worked as|has been|had been)\s+{role}{head}",
             rf"\b{head}\s+(?:is|was|has been|had been)\s+{name}",  # "the librarian was Philip Larkin"
             rf"\b(?:named|called|dubbed|known as)\s+[“\"']?{name}",
