@@ -10,7 +10,10 @@ from helpers import offline_settings
 
 from bot.answer.extractive import Scored
 from bot.answer.pipeline import QAPipeline
+from bot.answer.query import fill_ellipsis
 from bot.answer.question import question_type
+from bot.answer.types import Turn
+from index.embedding import get_embedder
 
 
 @pytest.mark.parametrize(
@@ -70,6 +73,10 @@ def test_identity_needs_a_new_name_attached_to_the_thing_asked_about(
 
 
 CORPUS = {
+    "people.txt": (
+        "Ingrid Solberg, the harbour master, was born in Bergen and moved to the island in 1990. "
+        "Henrik Dahl, the village baker, was born in Tromso and learned to bake in Oslo.\n"
+    ),
     "harbour.txt": (
         "The harbour ferry was launched in 1998 by the island council after a long campaign by local fishermen. "
         "A retired captain steered the new ferry on its first crossing to the mainland that spring. "
@@ -255,3 +262,24 @@ def test_counted_nouns_match_in_any_number_but_not_look_alikes() -> None:
 @pytest.mark.parametrize("sentence", ["They met twice.", "Thousands of people attended.", "Ninety boats sailed."])
 def test_counts_in_words(sentence: str) -> None:
     assert question_type("How many were there?").answered_by(sentence)
+
+
+def test_an_elliptical_follow_up_is_the_earlier_question_about_something_else(pipeline: QAPipeline) -> None:
+    first = pipeline.answer("Where was Ingrid Solberg born?")
+    assert first.answered and "Bergen" in first.answer
+    follow = pipeline.answer("and Henrik Dahl?", [Turn("Where was Ingrid Solberg born?", first.answer)])
+    assert follow.answered and "Tromso" in follow.answer
+
+
+@pytest.mark.parametrize(
+    ("phrase", "earlier", "filled"),
+    [
+        ("putin", "what did kim call the deal?", "what did putin call the deal?"),
+        ("south korea", "who reacted in Japan?", "who reacted in south korea?"),
+        ("the 2000 treaty", "When was the 1961 treaty signed?", "When was the 2000 treaty signed?"),
+        ("the 2000 one", "When was the 1961 treaty signed?", "When was the 2000 treaty signed?"),
+        ("the upper house", "When did the State Duma vote?", None),  # nothing resembles it clearly
+    ],
+)
+def test_fill_ellipsis(phrase: str, earlier: str, filled: str | None) -> None:
+    assert fill_ellipsis(phrase, earlier, get_embedder().embed) == filled

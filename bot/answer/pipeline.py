@@ -13,13 +13,14 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.answer.extractive import ExtractiveAnswerer
-from bot.answer.query import prepare_query
+from bot.answer.query import fill_ellipsis, prepare_query
 from bot.answer.retriever import HybridRetriever, Retrieval, open_retriever
 from bot.answer.types import Answer, Turn
+from index.embedding import get_embedder
 from index.manifest import IndexMismatch
 from index.settings import Settings
 from index.store import Catalog, IndexUnavailable
@@ -104,9 +105,13 @@ class QAPipeline:
         timings: dict[str, float] = {}
         started = time.perf_counter()
         prepared = prepare_query(question, history, self.settings.max_question_chars)
-        timings["prepare_ms"] = (time.perf_counter() - started) * 1000
         if prepared.reply is not None:
+            timings["prepare_ms"] = (time.perf_counter() - started) * 1000
             return Answer(question, prepared.reply, False, 0.0, timings_ms=timings, answerer="input-check")
+        if prepared.ellipsis:  # "and putin?" after "what did kim call the deal?" is a question of its own
+            filled = fill_ellipsis(prepared.ellipsis, prepared.earlier_question, get_embedder().embed)
+            prepared = replace(prepared, question=filled, context="") if filled else prepared
+        timings["prepare_ms"] = (time.perf_counter() - started) * 1000
         step = time.perf_counter()
         try:
             loaded, retrieval = self._retrieve(prepared.search_text)
