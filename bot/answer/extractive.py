@@ -14,24 +14,26 @@ from bot.answer.text import STOPWORDS, fold, terms, words
 from bot.answer.types import Answer, Citation, Passage, Sentence
 
 MAX_ANSWER_CHARS = 400
-# Feature weights and the decline threshold were fitted by `bench/fit_weights.py` on the question sets
-# (see README, "How answers are chosen"); they weigh kinds of evidence, not individual questions.
+# Feature weights and the decline threshold were fitted by `bench/fit_weights.py` on the question sets;
+# they weigh kinds of evidence, not individual questions. The constants after them were chosen by hand
+# and checked on the question sets (README, "How answers are chosen: calibration").
 WEIGHTS = {"dense": 0.30, "context": 0.20, "lexical": 0.20, "typed": 0.0, "rank": 0.10, "novelty": 0.20}
 DECLINE_BELOW = 0.30
-RANK_SCALE = 8  # the rank feature falls by 1/8 per place of the holding passage
-BEST_SENTENCES = 15  # candidates: the sentences of the top passages, and the best sentences anywhere
-FOLLOW_UP_CONTEXT_WEIGHT = 0.3
-ALREADY_QUOTED_PENALTY = 0.1
-QUOTED_PREFIX = 60
-TYPED_MARGIN = 0.08
-# The best sentence must be about the question: its cosine plus its share of the question's words
+# A candidate carrying the answer type asked for leads when it scores this close to the best, among the
+# best five.
+TYPED_MARGIN, TYPED_DEPTH = 0.08, 5
+# The quoted sentence must be about the question: its cosine plus its share of the question's words
 # reaches this, whatever novelty and passage rank add. Out-of-scope questions ("who won the world
 # cup?") top out at 0.15; the lowest correct answer on the question sets is at 0.29.
 RELEVANCE_FLOOR = 0.2
 # Cosine of single-word MiniLM embeddings: university/college 0.82, Britain/UK 0.78; Trump/president 0.73
 SYNONYM_SIMILARITY = 0.75
-WORD_CACHE_LIMIT = 20_000
-TYPED_DEPTH = 5
+FOLLOW_UP_CONTEXT_WEIGHT = 0.3  # the earlier turn's words weigh this much against the question's own
+ALREADY_QUOTED_PENALTY = 0.1  # a sentence the earlier answer quoted must earn its place again
+QUOTED_PREFIX = 60  # characters of a sentence that, found in the earlier answer, mean it was quoted
+RANK_SCALE = 8  # the rank feature falls by 1/8 per place of the holding passage
+BEST_SENTENCES = 15  # candidates: the sentences of the top passages, and the best sentences anywhere
+WORD_CACHE_LIMIT = 20_000  # single-word vectors kept (~1.5 kB each) before the cache starts afresh
 _YEAR = re.compile(r"\b(1[6-9]\d\d|20\d\d)\b")
 _CAPITALISED = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-z]{2,})\b")
 
