@@ -7,10 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.answer.text import NUMBER_VALUES
+from bot.answer.text import NUMBER_VALUES, YEAR
 
 _ASKS_YEARS = re.compile(r"\bhow many years\b|\bhow long (after|before|between|apart)\b", re.I)
-_YEAR = re.compile(r"\b(1[6-9]\d\d|20\d\d)\b")
 _SPLIT = re.compile(r"\b(?:between|and|after|before|until|till|since|did|when)\b", re.I)
 
 
@@ -41,10 +40,10 @@ _LATER = re.compile(r"\b(\d{1,2}|" + "|".join(NUMBER_VALUES) + r")\s+years?\s+(l
 def dated_years(text: str) -> list[int]:
     """The years a sentence dates things to, "eight years later" resolved against the year before it
     ("after his father's death in 2011, until eight years later" -> 2019, listed first)."""
-    years = [int(y) for y in _YEAR.findall(text)]
+    years = [int(y) for y in YEAR.findall(text)]
     derived = []
     for match in _LATER.finditer(text):
-        before = [int(y) for y in _YEAR.findall(text[: match.start()])]
+        before = [int(y) for y in YEAR.findall(text[: match.start()])]
         count = match.group(1).lower()
         n = int(count) if count.isdigit() else NUMBER_VALUES[count]
         if before:
@@ -55,7 +54,7 @@ def dated_years(text: str) -> list[int]:
 def _best_dated_sentence(part: str, retriever, exclude_year: int | None) -> tuple[float, int, int] | None:
     vector = retriever.embedder.embed([part])[0]
     scores = retriever.sentence_vectors @ vector  # raw cosine: min_similarity is calibrated on it
-    own_years = [int(y) for y in _YEAR.findall(part)]
+    own_years = [int(y) for y in YEAR.findall(part)]
     best = None
     for s in np.argsort(-scores)[:40]:
         text = retriever.sentences[int(s)].text

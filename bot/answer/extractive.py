@@ -10,7 +10,7 @@ import numpy as np
 from bot.answer.arithmetic import year_difference
 from bot.answer.question import QuestionType, question_type
 from bot.answer.retriever import HybridRetriever, Retrieval
-from bot.answer.text import STOPWORDS, fold, terms, words
+from bot.answer.text import STOPWORDS, YEAR, fold, terms, words
 from bot.answer.types import Answer, Citation, Passage, Sentence
 
 MAX_ANSWER_CHARS = 400
@@ -34,7 +34,6 @@ QUOTED_PREFIX = 60  # characters of a sentence that, found in the earlier answer
 RANK_SCALE = 8  # the rank feature falls by 1/8 per place of the holding passage
 BEST_SENTENCES = 15  # candidates: the sentences of the top passages, and the best sentences anywhere
 WORD_CACHE_LIMIT = 20_000  # single-word vectors kept (~1.5 kB each) before the cache starts afresh
-_YEAR = re.compile(r"\b(1[6-9]\d\d|20\d\d)\b")
 _CAPITALISED = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-z]{2,})\b")
 
 
@@ -107,8 +106,8 @@ class ExtractiveAnswerer:
         first, last = span
         if first - 1 in self.neighbours(first):
             first -= 1
-        nearby = set(_YEAR.findall(self.span_text((first, last))))
-        return sorted(set(_YEAR.findall(question)) - nearby)
+        nearby = set(YEAR.findall(self.span_text((first, last))))
+        return sorted(set(YEAR.findall(question)) - nearby)
 
     def unknown_names(self, question: str, retrieval: Retrieval) -> list[str]:
         """Names and numbers the question hinges on that the documents never mention. A name counts as

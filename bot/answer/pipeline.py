@@ -91,9 +91,6 @@ class QAPipeline:
         self.loaded = _load(self.settings, open_retriever(self.settings, retries))
         self._checked = time.monotonic()
 
-    def passage_text(self, chunk_id: str) -> str:
-        return self.retriever.passages[self.retriever.by_id[chunk_id]].text
-
     def retrieved_passages(self, chunk_ids: list[str], k: int) -> list[str]:
         """The texts of the first k passages an answer's retrieval returned (its chunks, merged again the
         way retrieval merged them)."""

@@ -147,11 +147,7 @@ def _most_similar(phrase: str, earlier: str, embed: Callable[[list[str]], np.nda
 
 
 def _content_words(question: str) -> list[tuple[int, int]]:
-    return [
-        (m.start(), m.end())
-        for m in re.finditer(r"[\w’'\-]+", question)
-        if m.group(0).lower() not in STOPWORDS and m.group(0).lower() not in _NOT_A_PHRASE
-    ]
+    return [(m.start(), m.end()) for m in re.finditer(r"[\w’'\-]+", question) if m.group(0).lower() not in STOPWORDS]
 
 
 def _names_and_words(question: str) -> list[tuple[int, int]]:

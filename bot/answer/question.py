@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from bot.answer.text import NUMBER_VALUES, STOPWORDS, fold
+from bot.answer.text import NUMBER_VALUES, STOPWORDS, YEAR, fold
 
 NUMBER_WORDS = [*NUMBER_VALUES, "sixty", "seventy", "eighty", "ninety", "twice", "dozen", "dozens"]
 NUMBER_WORDS += ["hundred", "hundreds", "thousand", "thousands", "million", "millions", "billion", "billions"]
@@ -23,7 +23,7 @@ _CALENDAR_DAY = (  # "19 June", "June 19th", "the 19th of June", "2024-06-19", a
     rf"\b{_DAY_OF_MONTH}\s+(?:of\s+)?{_ANY_MONTH}\b|\b{_ANY_MONTH}\s+{_DAY_OF_MONTH}\b"
     rf"|\b\d{{4}}-\d\d-\d\d\b|\b(?:{'|'.join(_WEEKDAYS)})\b"
 )
-_YEAR = r"\b(?:1[6-9]\d\d|20\d\d)\b"
+_YEAR = YEAR.pattern
 _PERIODS = "day|night|week|weekend|month|year|decade|century|spring|summer|autumn|fall|winter"
 
 _NUMBER = re.compile(r"\d|\b(" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
