@@ -11,7 +11,7 @@ from helpers import offline_settings
 from bot.answer.extractive import Scored
 from bot.answer.pipeline import QAPipeline
 from bot.answer.query import fill_ellipsis
-from bot.answer.question import question_type
+from bot.answer.question import question_type, which_head
 from bot.answer.types import Turn
 from index.embedding import get_embedder
 
@@ -24,7 +24,7 @@ from index.embedding import get_embedder
         ("In what year was the lighthouse built?", "date"),
         ("when they swapped seats, who opened the doors for them?", "person"),
         ("Why did Kim take the wheel first when they went for a ride?", "other"),
-        ("Putin had just won which term as president when he went to China?", "other"),
+        ("Putin had just won which term as president when he went to China?", "identity"),  # not a date
         ("How many boats cross each day?", "number"),
         ("What's the name of the satellite they launched?", "identity"),
         ("what are the names of the two dogs Kim gave Putin?", "identity"),
@@ -283,3 +283,48 @@ def test_an_elliptical_follow_up_is_the_earlier_question_about_something_else(pi
 )
 def test_fill_ellipsis(phrase: str, earlier: str, filled: str | None) -> None:
     assert fill_ellipsis(phrase, earlier, get_embedder().embed) == filled
+
+
+@pytest.mark.parametrize(
+    ("question", "head"),
+    [
+        ("Which Russian ministers signed the side deals?", "ministers"),
+        ("what car did they go for a drive in?", "car"),
+        ("What other agreements were signed?", "agreements"),
+        ("The old treaty - which Russian minister oversaw its signing?", "minister"),
+        ("What kind of world order did he mean?", ""),
+        ("What happened to the ferry?", ""),
+        ("What is the harbour master called?", ""),
+        ("what does he think of it?", ""),
+    ],
+)
+def test_which_head(question: str, head: str) -> None:
+    assert which_head(question) == head
+
+
+def test_which_noun_prefers_a_name_for_that_noun_without_requiring_one() -> None:
+    kind = question_type("Which Russian minister oversaw the signing?")
+    assert kind.name == "identity" and not kind.required
+    assert kind.matches("Russian Foreign Minister Igor Ivanov then oversaw the signing.")
+    assert not kind.matches("The minister then oversaw the signing in Pyongyang.")
+
+
+def _scored(pipeline: QAPipeline, fragment: str, score: float, typed: bool) -> Scored:
+    sentence = next(i for i, s in enumerate(pipeline.retriever.sentences) if fragment in s.text)
+    features = {"dense": 0.5, "context": 0.0, "lexical": 0.5, "typed": float(typed), "rank": 1.0, "novelty": 0.5}
+    return Scored(sentence, score, typed, features)
+
+
+def test_a_required_type_looks_further_down_before_declining(pipeline: QAPipeline) -> None:
+    """A number question whose best sentences give no number takes a numbered one ranked sixth and
+    0.09 below the best; an answer type that is only preferred does not reach that far."""
+    question = "How many passengers did the ferry carry?"
+    retrieval = pipeline.retriever.run(question, 5)
+    untyped = ["launched in 1998", "retired captain", "harbour master Ingrid", "Robert Dover", "village bakery"]
+    ranked = [_scored(pipeline, f, 0.60 - i * 0.01, False) for i, f in enumerate(untyped)]
+    ranked.append(_scored(pipeline, "41,000 passengers", 0.51, True))
+    chosen, _ = pipeline.extractive.choose(question, ranked, question_type(question), retrieval)
+    assert chosen is not None and "41,000" in pipeline.extractive.span_text(chosen[1])
+    preferred = question_type("Which harbour master opened the pier?")
+    chosen, _ = pipeline.extractive.choose(question, ranked, preferred, retrieval)
+    assert chosen is not None and chosen[0] is ranked[0]

@@ -20,8 +20,10 @@ MAX_ANSWER_CHARS = 400
 WEIGHTS = {"dense": 0.30, "context": 0.20, "lexical": 0.20, "typed": 0.0, "rank": 0.10, "novelty": 0.20}
 DECLINE_BELOW = 0.30
 # A candidate carrying the answer type asked for leads when it scores this close to the best, among the
-# best five.
+# best five. When the type is required (a number for "how many"), the alternative is a decline, so a
+# typed candidate may come from further down.
 TYPED_MARGIN, TYPED_DEPTH = 0.08, 5
+REQUIRED_MARGIN, REQUIRED_DEPTH = 0.10, 8
 # The quoted sentence must be about the question: its cosine plus its share of the question's words
 # reaches this, whatever novelty and passage rank add. Out-of-scope questions ("who won the world
 # cup?") top out at 0.15; the lowest correct answer on the question sets is at 0.29.
@@ -81,8 +83,9 @@ class ExtractiveAnswerer:
             return None, "nothing close enough"
         best = ranked[0]
         if kind.name != "other" and not best.typed:
-            typed = next((x for x in ranked[:TYPED_DEPTH] if x.typed), None)
-            if typed and typed.score >= best.score - TYPED_MARGIN:
+            margin, depth = (REQUIRED_MARGIN, REQUIRED_DEPTH) if kind.required else (TYPED_MARGIN, TYPED_DEPTH)
+            typed = next((x for x in ranked[:depth] if x.typed), None)
+            if typed and typed.score >= best.score - margin:
                 best = typed
         # Checked on the sentence that would be quoted: when an off-topic sentence carrying the type
         # asked for scores within the margin of the best, the evidence is too weak either way ("who won

@@ -211,6 +211,25 @@ _RULES: list[tuple[str, QuestionType]] = [
 ]
 
 
+_WHICH = re.compile(
+    r"\b(?i:which|what)\s+((?:[A-Z][\w\-]*\s+|(?:other|new|first|last|two|three)\s+)*)([a-z][a-z\-]{2,})\b"
+)
+_NOT_A_HEAD = frozenset({"kind", "sort", "type", "exactly", "else", "happened", "about"})
+
+
+def which_head(question: str) -> str:
+    """The noun a "which/what <noun> ..." question asks to identify ("which Russian minister oversaw it?"
+    -> "minister", "what car did they ride in?" -> "car"): the first lower-case word after "which/what",
+    skipping capitalised and ordinal adjectives. Empty when that word is a function word or says nothing of a kind."""
+    match = _WHICH.search(question)
+    if not match:
+        return ""
+    head = fold(match.group(2))
+    if head in STOPWORDS or head in _NOT_A_HEAD or head in NUMBER_WORDS or head.endswith("ed"):
+        return ""
+    return head
+
+
 def question_type(question: str, context: str = "") -> QuestionType:
     """The answer type asked for. `context` is the earlier turn a follow-up refers to: a name it already
     gave is not the new name "and who said that?" asks for."""
@@ -223,4 +242,7 @@ def question_type(question: str, context: str = "") -> QuestionType:
         if re.search(pattern, folded):
             focus = count_focus(folded) if kind.name == "number" and not kind.detail else ""
             return replace(kind, known=known, focus=focus)
+    head = which_head(question)
+    if head:  # a name tied to the noun is preferred, not required: "what weapons" may be answered without one
+        return QuestionType("identity", focus=head, known=known)
     return QuestionType("other")
