@@ -116,10 +116,31 @@ Loader = Callable[[Path, bytes], tuple[str, dict[str, Any]]]
 
 
 def load_plain(path: Path, raw: bytes) -> tuple[str, dict[str, Any]]:
-    """Plain text and Markdown: an optional YAML front matter block, then the body as is."""
+    """Plain text and Markdown: an optional YAML front matter block, then the body as is. Without a
+    title in the front matter, the first line is the title when it reads as one (a Markdown "# "
+    heading; in plain text, a short line with no closing punctuation followed by the body)."""
     meta, body = split_front_matter(decode_text(raw))
     meta.pop("page_starts", None)  # page offsets come from paged formats, never from front matter
+    if not meta.get("title"):
+        title = first_line_title(body, markdown=path.suffix.lower() == ".md")
+        if title:
+            meta["title"] = title
     return body, meta
+
+
+HEADLINE_CHARS = 150
+
+
+def first_line_title(body: str, markdown: bool) -> str | None:
+    """The first non-empty line as a title: "# Heading" in Markdown; in plain text a headline, i.e. a
+    line of 2+ words and at most HEADLINE_CHARS characters, not ending like a sentence, with text after it."""
+    first, _, rest = body.strip().partition("\n")
+    first = first.strip()
+    if markdown:
+        heading = re.match(r"#[ \t]+(.+?)[ \t#]*$", first)
+        return heading.group(1).strip() if heading else None
+    readable = len(first.split()) >= 2 and len(first) <= HEADLINE_CHARS and rest.strip()
+    return first if readable and not first.endswith((".", "!", "?", ":", ";", ",", "|")) else None
 
 
 # --- reStructuredText -------------------------------------------------------------------

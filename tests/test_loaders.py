@@ -333,10 +333,25 @@ def test_markdown_front_matter_title_beats_file_name(tmp_path):
     assert doc.metadata == {"date": "2024-06-20", "tags": "['a', 'b']"}  # non-scalars still become strings
 
 
-def test_markdown_without_front_matter_uses_file_name(tmp_path):
+def test_markdown_without_front_matter_uses_its_first_heading(tmp_path):
     doc = load(write(tmp_path, "my_notes-2024.md", "# Heading\n\nBody text.\n"))
-    assert doc.title == "my notes 2024"
+    assert doc.title == "Heading"
     assert doc.text == "# Heading\n\nBody text.\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "title"),
+    [
+        ("reef.txt", "Coral cover falls by a third\nHard coral cover has fallen.\n", "Coral cover falls by a third"),
+        ("my_notes-2024.md", "Body text first.\n\n# A later heading\n", "my notes 2024"),
+        ("reef.txt", "The survey ended in March. Divers counted fish.\nMore text.\n", "reef"),
+        ("reef.txt", "Coral cover falls by a third\n", "reef"),  # nothing after it: the line is the text
+        ("reef.txt", "Summary:\nCoral cover fell.\n", "reef"),
+        ("reef.txt", "x" * 151 + " y\nBody.\n", "reef"),
+    ],
+)
+def test_a_headline_first_line_is_the_title(tmp_path, name, text, title):
+    assert load(write(tmp_path, name, text)).title == title
 
 
 def test_front_matter_cannot_claim_page_offsets(tmp_path):
