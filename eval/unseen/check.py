@@ -1,12 +1,28 @@
 #!/usr/bin/env python3
 """Self-check for the unseen question set (stdlib + PyYAML only; imports nothing from the project)."""
-import collections, pathlib, re, sys
+
+import collections
+import pathlib
+import re
+import sys
+
 import yaml
 
 HERE = pathlib.Path(__file__).resolve().parent
 DOCS = {p.name: p.read_text(encoding="utf-8") for p in sorted((HERE / "corpus").glob("*.txt"))}
-KINDS = {"factoid", "number", "who", "why", "date", "list", "multi-hop", "paraphrase-heavy",
-         "unanswerable", "out-of-scope", "false-premise"}
+KINDS = {
+    "factoid",
+    "number",
+    "who",
+    "why",
+    "date",
+    "list",
+    "multi-hop",
+    "paraphrase-heavy",
+    "unanswerable",
+    "out-of-scope",
+    "false-premise",
+}
 KEYS = {"id", "question", "kind", "answerable", "answers", "evidence", "note"}
 QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 
@@ -22,7 +38,7 @@ def sentence_around(doc, ev):
     start = max(doc.rfind(". ", 0, i), doc.rfind("\n", 0, i)) + 1
     ends = [j for j in (doc.find(". ", i + len(ev)), doc.find("\n", i + len(ev))) if j != -1]
     end = min(ends) if ends else len(doc)
-    return doc[start:end + 1]
+    return doc[start : end + 1]
 
 
 def main():
@@ -56,13 +72,20 @@ def main():
                 continue
             for name in hits:
                 contexts += [ev, sentence_around(DOCS[name], ev)]
-        found = [a for a in it["answers"]
-                 if any(a.lower() in c.lower() or any(norm(a, d) and norm(a, d) in norm(c, d) for d in (False, True))
-                        for c in contexts)]
+        found = [
+            a
+            for a in it["answers"]
+            if any(
+                a.lower() in c.lower() or any(norm(a, d) and norm(a, d) in norm(c, d) for d in (False, True))
+                for c in contexts
+            )
+        ]
         if not found:
             computed = "computed" in it.get("note", "").lower()
             (warnings if computed else errors).append(
-                f"{qid}: no answer string occurs in evidence/sentence" + (" (computed answer, allowed)" if computed else ""))
+                f"{qid}: no answer string occurs in evidence/sentence"
+                + (" (computed answer, allowed)" if computed else "")
+            )
     print("documents:", {k: len(v.split()) for k, v in DOCS.items()}, "words")
     print("questions:", len(items))
     for k, v in sorted(collections.Counter(it["kind"] for it in items).items()):
