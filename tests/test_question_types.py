@@ -328,3 +328,39 @@ def test_a_required_type_looks_further_down_before_declining(pipeline: QAPipelin
     preferred = question_type("Which harbour master opened the pier?")
     chosen, _ = pipeline.extractive.choose(question, ranked, preferred, retrieval)
     assert chosen is not None and chosen[0] is ranked[0]
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "answered"),
+    [
+        ("How tall is the lighthouse?", "The lighthouse tower rises 60 metres above the rocks.", True),
+        ("How tall is the lighthouse?", "Drivers pay £3.50 to cross, 2 times a day.", False),
+        ("how far is the island from the mainland?", "The island lies 12km off the coast.", True),
+        ("How long did the crossing take?", "The first crossing took forty minutes.", True),
+        ("How long is the new bridge?", "It is a 2.3km cable-stayed bridge.", True),
+        ("How long is the new bridge?", "It has 4 lanes and opened in 2019.", False),
+        ("How heavy is the bell?", "The bell weighs 2 tonnes.", True),
+    ],
+)
+def test_measurements_need_a_unit_of_what_is_measured(question: str, sentence: str, answered: bool) -> None:
+    kind = question_type(question)
+    assert kind.required and kind.answered_by(sentence) is answered
+
+
+def test_an_abbreviated_head_noun_finds_the_full_word() -> None:
+    kind = question_type("who's the economics prof who thinks that?")
+    assert kind.name == "identity" and kind.focus == "prof"
+    assert kind.matches("Dr Priya Raman, a professor of transport economics, said so.")
+
+
+def test_an_acronym_the_documents_never_use_is_declined(pipeline: QAPipeline) -> None:
+    answer = pipeline.answer("How much do HGVs pay to use the ferry?")
+    assert not answer.answered and "HGVs" in answer.answer
+
+
+@pytest.mark.parametrize(
+    "question", ["WHO OPENED THE NEW PIER?", "who opened the new pier? OK thanks", "who opened the new pier? lol"]
+)
+def test_capitals_and_chat_words_are_not_unknown_acronyms(pipeline: QAPipeline, question: str) -> None:
+    answer = pipeline.answer(question)
+    assert answer.answered and "Ingrid Solberg" in answer.answer

@@ -36,7 +36,8 @@ QUOTED_PREFIX = 60  # characters of a sentence that, found in the earlier answer
 RANK_SCALE = 8  # the rank feature falls by 1/8 per place of the holding passage
 BEST_SENTENCES = 15  # candidates: the sentences of the top passages, and the best sentences anywhere
 WORD_CACHE_LIMIT = 20_000  # single-word vectors kept (~1.5 kB each) before the cache starts afresh
-_CAPITALISED = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-z]{2,})\b")
+CHAT_ACRONYMS = frozenset({"ok", "lol", "pls", "plz", "fyi", "btw", "imo", "imho", "tbh", "asap", "omg", "idk", "thx"})
+_CAPITALISED = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-z]{2,})\b|\b([A-Z]{2,}s?)\b")  # names; acronyms
 
 
 @dataclass(frozen=True)
@@ -116,9 +117,10 @@ class ExtractiveAnswerer:
         """Names and numbers the question hinges on that the documents never mention. A name counts as
         mentioned when the retrieved passages use a word of the same meaning: people write "University
         of Hull" where a reworded document says "College of Hull", "Britain" where it says "UK"."""
-        names = [
-            m for m in _CAPITALISED.findall(question) if fold(m) not in self.vocabulary and fold(m) not in STOPWORDS
-        ]
+        found = [m.group(1) or m.group(2) for m in _CAPITALISED.finditer(question)]
+        if is_shouted(question):  # in an all-caps question every word looks like an acronym
+            found = [m for m in found if not m.isupper()]
+        names = [m for m in found if fold(m) not in self.vocabulary | STOPWORDS | CHAT_ACRONYMS]
         numbers = re.findall(r"\b\d+\b", question)
         if not names and not numbers:
             return []
@@ -255,6 +257,12 @@ class ExtractiveAnswerer:
             retrieval.chunk_ids(),
             answerer=self.name,
         )
+
+
+def is_shouted(text: str) -> bool:
+    """Mostly capital letters: an all-caps question, not one with acronyms in it."""
+    letters = [c for c in text if c.isalpha()]
+    return sum(c.isupper() for c in letters) > len(letters) / 2
 
 
 def is_relevant(candidate: Scored) -> bool:

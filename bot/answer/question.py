@@ -51,7 +51,20 @@ _PLACE = re.compile(  # a capitalised name after a place preposition ("flew on t
     r"([A-Z][\w’'\-]+)"
 )
 _NAME = re.compile(r"\b[A-Z][a-z’'\-]+(?:\s+(?:[A-Z][a-z’'\-]+|bin|de|van|von|al))+\b")
-_DETAIL = {"day": _DAY, "percent": _PERCENT}
+_AMOUNT = r"(?:\d[\d,.]*|a|an|one|half|a few|several|" + "|".join(NUMBER_VALUES) + r")"
+_LENGTH_UNITS = r"(?:km|m|cm|mm|ft|kilometres?|kilometers?|metres?|meters?|miles?|feet|foot|inch(?:es)?|yards?"
+_LENGTH_UNITS += r"|storeys?|stories)"
+_WEIGHT_UNITS = r"(?:kg|t|kilograms?|kilos?|tonnes?|tons?|pounds|lbs?)"
+_TIME_UNITS = r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centur(?:y|ies))"
+_MEASURE = {  # a number with a unit of what is measured: "how tall" needs metres or feet, not any number
+    kind: re.compile(rf"\b{_AMOUNT}(?:\s|-)?(?:{units})\b", re.IGNORECASE)
+    for kind, units in (
+        ("length", _LENGTH_UNITS),
+        ("weight", _WEIGHT_UNITS),
+        ("duration or length", f"{_TIME_UNITS}|{_LENGTH_UNITS}"),
+    )
+}
+_DETAIL = {"day": _DAY, "percent": _PERCENT, **_MEASURE}
 
 
 @dataclass(frozen=True)
@@ -109,8 +122,9 @@ class QuestionType:
     def names_focus(self, sentence: str) -> bool:
         """A new name tied to the head noun: right after it ("the satellite Malligyong-1"), in apposition
         or as the subject of "is/was/worked as the <head>", after "the <head> was", or "named"/"called".
-        The head matches on its first six letters, so "spokesperson" finds "spokesman"."""
-        head = re.escape(self.focus[:6]) + r"\w*" if len(self.focus) > 6 else re.escape(self.focus) + r"(?:s|es)?\b"
+        A head of four letters or more matches as a prefix, on at most its first six letters, so
+        "spokesperson" finds "spokesman" and "prof" finds "professor"."""
+        head = re.escape(self.focus[:6]) + r"\w*" if len(self.focus) >= 4 else re.escape(self.focus) + r"(?:s|es)?\b"
         name = r"((?-i:[A-Z])[\w’'\-]+)"
         role = r"(?:a|an|the)\s+(?:[\w’'\-]+\s+){0,3}"
         patterns = [
@@ -195,8 +209,11 @@ _RULES: list[tuple[str, QuestionType]] = [
         r"|\bwhen (did|does|do|was|is|were|are|will|would|has|have|had|can|could|should)\b|\bwhen\s*\?*\s*$",
         QuestionType("date", required=True),
     ),
+    (r"\bhow (tall|high|wide|deep|far)\b", QuestionType("number", required=True, detail="length")),
+    (r"\bhow heavy\b", QuestionType("number", required=True, detail="weight")),
+    (r"\bhow long\b", QuestionType("number", required=True, detail="duration or length")),
     (
-        r"\bhow (many|much|long|far|old|big|large|tall|high|often)\b|\bwhat number\b",
+        r"\bhow (many|much|old|big|large|often)\b|\bwhat number\b",
         QuestionType("number", required=True),
     ),
     (
