@@ -364,3 +364,33 @@ def test_an_acronym_the_documents_never_use_is_declined(pipeline: QAPipeline) ->
 def test_capitals_and_chat_words_are_not_unknown_acronyms(pipeline: QAPipeline, question: str) -> None:
     answer = pipeline.answer(question)
     assert answer.answered and "Ingrid Solberg" in answer.answer
+
+
+def _with(scored: Scored, score: float, dense: float, lexical: float, topical: float | None = None) -> Scored:
+    return replace(
+        scored, score=score, features=scored.features | {"dense": dense, "lexical": lexical}, topical=topical
+    )
+
+
+def test_an_off_topic_name_gives_way_to_a_sentence_clearly_about_the_question(pipeline: QAPipeline) -> None:
+    """ "who steered first?": the best sentence names nobody in full; a candidate within the margin that
+    does but is off-topic must not turn the answer into a decline, unless the best is only weakly on topic."""
+    question = "Who steered the ferry first?"
+    retrieval = pipeline.retriever.run(question, 5)
+    kind = question_type(question)
+    best = _with(_scored(pipeline, "retired captain", 0.50, False), 0.50, dense=0.3, lexical=0.3)
+    off_topic = _with(_scored(pipeline, "Henrik Dahl", 0.45, True), 0.45, dense=0.05, lexical=0.0)
+    chosen, _ = pipeline.extractive.choose(question, [best, off_topic], kind, retrieval)
+    assert chosen is not None and chosen[0] is best
+    weak = _with(best, 0.50, dense=0.15, lexical=0.1)
+    chosen, reason = pipeline.extractive.choose(question, [weak, off_topic], kind, retrieval)
+    assert chosen is None and reason == "the closest sentences aren't about that"
+
+
+def test_a_shared_year_alone_does_not_make_a_sentence_relevant(pipeline: QAPipeline) -> None:
+    question = "who won the 2019 cup?"
+    retrieval = pipeline.retriever.run(question, 5)
+    dated = _with(_scored(pipeline, "41,000 passengers", 0.5, False), 0.5, dense=0.1, lexical=0.3, topical=0.0)
+    chosen, reason = pipeline.extractive.choose(question, [dated], question_type(question), retrieval)
+    assert chosen is None and reason == "the closest sentences aren't about that"
+    assert pipeline.extractive.choose(question, [replace(dated, topical=0.3)], question_type(question), retrieval)[0]

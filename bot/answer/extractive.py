@@ -28,6 +28,7 @@ REQUIRED_MARGIN, REQUIRED_DEPTH = 0.10, 8
 # reaches this, whatever novelty and passage rank add. Out-of-scope questions ("who won the world
 # cup?") top out at 0.15; the lowest correct answer on the question sets is at 0.29.
 RELEVANCE_FLOOR = 0.2
+CLEARLY_RELEVANT = 0.4  # twice the floor: a best sentence this much about the question keeps its place
 # Cosine of single-word MiniLM embeddings: university/college 0.82, Britain/UK 0.78; Trump/president 0.73
 SYNONYM_SIMILARITY = 0.75
 FOLLOW_UP_CONTEXT_WEIGHT = 0.3  # the earlier turn's words weigh this much against the question's own
@@ -46,6 +47,7 @@ class Scored:
     score: float
     typed: bool
     features: dict[str, float]
+    topical: float | None = None  # the lexical share without numbers: a shared year alone is no topic
 
 
 class ExtractiveAnswerer:
@@ -86,7 +88,10 @@ class ExtractiveAnswerer:
         if kind.name != "other" and not best.typed:
             margin, depth = (REQUIRED_MARGIN, REQUIRED_DEPTH) if kind.required else (TYPED_MARGIN, TYPED_DEPTH)
             typed = next((x for x in ranked[:depth] if x.typed), None)
-            if typed and typed.score >= best.score - margin:
+            # an off-topic typed candidate gives way to a best sentence clearly about the question
+            # ("who drove first?": "it was Putin who took the wheel first" names no full name)
+            leads = typed and (is_relevant(typed) or kind.required or not is_relevant(best, CLEARLY_RELEVANT))
+            if typed and leads and typed.score >= best.score - margin:
                 best = typed
         # Checked on the sentence that would be quoted: when an off-topic sentence carrying the type
         # asked for scores within the margin of the best, the evidence is too weak either way ("who won
@@ -188,7 +193,8 @@ class ExtractiveAnswerer:
             # the start of the sentence: an earlier answer may have been cut short at the length limit
             if seen and " ".join(r.sentences[s].text.split())[:QUOTED_PREFIX] in seen:
                 score -= ALREADY_QUOTED_PENALTY
-            scored.append(Scored(s, score, bool(features["typed"]), features))
+            topical = sum(w for t, w in term_weights.items() if t in sentence_terms and not t.isdigit()) / total
+            scored.append(Scored(s, score, bool(features["typed"]), features, topical))
         scored.sort(key=lambda x: x.score, reverse=True)
         return scored
 
@@ -265,9 +271,10 @@ def is_shouted(text: str) -> bool:
     return sum(c.isupper() for c in letters) > len(letters) / 2
 
 
-def is_relevant(candidate: Scored) -> bool:
+def is_relevant(candidate: Scored, floor: float = RELEVANCE_FLOOR) -> bool:
     """Whether a sentence is about the question at all: novelty and passage rank alone never make it so."""
-    return candidate.features["dense"] + candidate.features["lexical"] >= RELEVANCE_FLOOR
+    lexical = candidate.features["lexical"] if candidate.topical is None else candidate.topical
+    return candidate.features["dense"] + lexical >= floor
 
 
 def citation(n: int, passage: Passage, start: int, end: int, quote: str, sentence: Sentence | None = None) -> Citation:
