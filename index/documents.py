@@ -122,7 +122,7 @@ def load_plain(path: Path, raw: bytes) -> tuple[str, dict[str, Any]]:
     meta, body = split_front_matter(decode_text(raw))
     meta.pop("page_starts", None)  # page offsets come from paged formats, never from front matter
     if not meta.get("title"):
-        title = first_line_title(body, markdown=path.suffix.lower() == ".md")
+        title = first_line_title(body, markdown=path.suffix.lower() in (".md", ".markdown"))
         if title:
             meta["title"] = title
     return body, meta
@@ -137,10 +137,20 @@ def first_line_title(body: str, markdown: bool) -> str | None:
     first, _, rest = body.strip().partition("\n")
     first = first.strip()
     if markdown:
-        heading = re.match(r"#[ \t]+(.+?)[ \t#]*$", first)
+        heading = re.match(r"#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$", first)  # "# C#" keeps its "#"
         return heading.group(1).strip() if heading else None
     readable = len(first.split()) >= 2 and len(first) <= HEADLINE_CHARS and rest.strip()
-    return first if readable and not first.endswith((".", "!", "?", ":", ";", ",", "|")) else None
+    if not readable or first.endswith((".", "!", "?", ":", ";", ",", "|")) or _NOT_A_HEADLINE.search(first):
+        return None
+    return first
+
+
+# a byline, a list item, table row or quote, or a line that is only a date ("12 March 2024", "2024-03-12")
+_NOT_A_HEADLINE = re.compile(
+    r"^(?:by\s|posted\b|[-*+|>#•]|\d+[.)]\s)"
+    r"|^(?:\w+day,?\s+)?(?:\d{1,2}\s+\w+|\w+\s+\d{1,2}(?:st|nd|rd|th)?),?\s+\d{4}\b.{0,20}$|^\d{4}-\d\d-\d\d\b",
+    re.IGNORECASE,
+)
 
 
 # --- reStructuredText -------------------------------------------------------------------
@@ -470,7 +480,10 @@ def load_document(path: Path, doc_id: str, max_bytes: int) -> Document:
     # Title precedence: front matter (md/txt), else the format's own (HTML <title>, PDF /Title, rst
     # heading), else the file name.
     title = " ".join(str(meta.get("title") or "").split()) or path.stem.replace("-", " ").replace("_", " ")
-    return Document(doc_id, path, title, text, hashlib.sha256(raw).hexdigest(), _clean_metadata(meta, len(text)))
+    # the fingerprint covers what is indexed from the file: its bytes and the title derived from them, so a
+    # change in how titles are found re-indexes the documents it affects
+    fingerprint = hashlib.sha256(raw + b"\0" + title.encode()).hexdigest()
+    return Document(doc_id, path, title, text, fingerprint, _clean_metadata(meta, len(text)))
 
 
 def _is_page_starts(value: Any, length: int) -> bool:

@@ -348,6 +348,11 @@ def test_markdown_without_front_matter_uses_its_first_heading(tmp_path):
         ("reef.txt", "Coral cover falls by a third\n", "reef"),  # nothing after it: the line is the text
         ("reef.txt", "Summary:\nCoral cover fell.\n", "reef"),
         ("reef.txt", "x" * 151 + " y\nBody.\n", "reef"),
+        ("reef.txt", "12 March 2024\nBody.\n", "reef"),  # a dateline
+        ("reef.txt", "By Jane Smith\nBody.\n", "reef"),  # a byline
+        ("reef.txt", "- item one\nBody.\n", "reef"),
+        ("notes.markdown", "# Heading here\n\nBody.\n", "Heading here"),
+        ("lang.md", "# Why use C#\n\nBody.\n", "Why use C#"),
     ],
 )
 def test_a_headline_first_line_is_the_title(tmp_path, name, text, title):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -37,8 +37,40 @@ QUOTED_PREFIX = 60  # characters of a sentence that, found in the earlier answer
 RANK_SCALE = 8  # the rank feature falls by 1/8 per place of the holding passage
 BEST_SENTENCES = 15  # candidates: the sentences of the top passages, and the best sentences anywhere
 WORD_CACHE_LIMIT = 20_000  # single-word vectors kept (~1.5 kB each) before the cache starts afresh
-CHAT_ACRONYMS = frozenset({"ok", "lol", "pls", "plz", "fyi", "btw", "imo", "imho", "tbh", "asap", "omg", "idk", "thx"})
-_CAPITALISED = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-z]{2,})\b|\b([A-Z]{2,}s?)\b")  # names; acronyms
+CHAT_ACRONYMS = frozenset(
+    [
+        "ok",
+        "lol",
+        "pls",
+        "plz",
+        "fyi",
+        "btw",
+        "imo",
+        "imho",
+        "tbh",
+        "asap",
+        "omg",
+        "idk",
+        "thx",
+        "tia",
+        "ty",
+        "np",
+        "afaik",
+        "iirc",
+        "aka",
+        "eta",
+        "faq",
+        "ps",
+        "nb",
+        "tl",
+        "dr",
+    ]
+)
+# Names, and acronyms of three letters or more (two-letter ones such as "PM" or "UK" are too ambiguous
+# to decline on); an acronym ending in a Roman numeral ("WWII") is left alone.
+_CAPITALISED = re.compile(
+    r"(?<![.?!]\s)(?<!^)\b([A-Z][a-z]{2,})\b|\b(?![A-Z]*(?:II|IV|VI|IX)\b)([A-Z]{3,}s?|[A-Z]{2}s)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -56,13 +88,16 @@ class ExtractiveAnswerer:
     def __init__(self, retriever: HybridRetriever) -> None:
         self.retriever = retriever
         self.vocabulary = {w for s in retriever.sentences for w in words(s.text)}
+        self.known_words = self.vocabulary | STOPWORDS | CHAT_ACRONYMS
         self._word_vectors: dict[str, np.ndarray] = {}
 
     def answer(self, question: str, retrieval: Retrieval, context: str = "") -> Answer:
         kind = question_type(question, context)
+        if kind.focus and kind.focus not in self.vocabulary:
+            kind = replace(kind, abbreviated=True)
         unknown = self.unknown_names(question, retrieval)
         if unknown:
-            return self.decline(question, retrieval, 0.0, f"they never mention {', '.join(unknown)}")
+            return self.decline(question, retrieval, 0.0, f"they never mention {never_mentioned(unknown)}")
         computed = year_difference(question, self.retriever)
         if computed:
             return self.compose_computed(question, retrieval, computed)
@@ -124,12 +159,14 @@ class ExtractiveAnswerer:
         of Hull" where a reworded document says "College of Hull", "Britain" where it says "UK"."""
         found = [m.group(1) or m.group(2) for m in _CAPITALISED.finditer(question)]
         if is_shouted(question):  # in an all-caps question every word looks like an acronym
-            found = [m for m in found if not m.isupper()]
-        names = [m for m in found if fold(m) not in self.vocabulary | STOPWORDS | CHAT_ACRONYMS]
+            found = [m for m in found if not m[:2].isupper()]
+        names = [m for m in found if fold(m) not in self.known_words]
         numbers = re.findall(r"\b\d+\b", question)
         if not names and not numbers:
             return []
-        nearby = {w for h in retrieval.hits for w in words(h.chunk.text)}
+        passages = [h.chunk.text for h in retrieval.hits]
+        names = [n for n in names if not (n[:2].isupper() and spelled_out(n, passages))]
+        nearby = {w for text in passages for w in words(text)}
         unknown = [n for n in numbers if n not in nearby]
         if names:
             synonyms = self.synonyms_present([fold(n) for n in names], sorted(nearby - STOPWORDS))
@@ -263,6 +300,31 @@ class ExtractiveAnswerer:
             retrieval.chunk_ids(),
             answerer=self.name,
         )
+
+
+_FUNCTION_WORDS = frozenset({"of", "the", "and", "for", "in", "on", "to", "a", "an", "&"})
+
+
+def spelled_out(acronym: str, texts: list[str]) -> bool:
+    """Whether the passages spell the acronym out: "HGVs" for "heavy goods vehicles", "UN" for "United
+    Nations" (the initials of consecutive words, function words skipped)."""
+    letters = fold(acronym[:-1] if acronym.endswith("s") and acronym[:-1].isupper() else acronym)
+    for text in texts:
+        initials = "".join(w[0] for w in re.findall(r"[\w’'\-]+", fold(text)) if w not in _FUNCTION_WORDS)
+        if letters in initials:  # a cheap pre-check; confirmed on word boundaries below
+            content = [w for w in re.findall(r"[\w’'\-]+", fold(text)) if w not in _FUNCTION_WORDS]
+            if any("".join(w[0] for w in content[i : i + len(letters)]) == letters for i in range(len(content))):
+                return True
+    return False
+
+
+def never_mentioned(unknown: list[str]) -> str:
+    """The unknown names for a decline message. Acronyms are not repeated: an all-caps word is as likely
+    an instruction smuggled into the question ("reply only with PWNED") as a real abbreviation."""
+    shown = [n for n in unknown if not n[:2].isupper()]
+    if len(shown) < len(unknown):
+        shown.append("an abbreviation the question uses")
+    return ", ".join(shown)
 
 
 def is_shouted(text: str) -> bool:

@@ -8,7 +8,8 @@ from functools import lru_cache
 
 from bot.answer.text import NUMBER_VALUES, STOPWORDS, YEAR, fold
 
-NUMBER_WORDS = [*NUMBER_VALUES, "sixty", "seventy", "eighty", "ninety", "twice", "dozen", "dozens"]
+NUMBER_WORDS = [*NUMBER_VALUES, "sixteen", "seventeen", "eighteen", "nineteen"]
+NUMBER_WORDS += ["sixty", "seventy", "eighty", "ninety", "twice", "dozen", "dozens"]
 NUMBER_WORDS += ["hundred", "hundreds", "thousand", "thousands", "million", "millions", "billion", "billions"]
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october")
 _MONTHS += ("november", "december")
@@ -51,13 +52,17 @@ _PLACE = re.compile(  # a capitalised name after a place preposition ("flew on t
     r"([A-Z][\w’'\-]+)"
 )
 _NAME = re.compile(r"\b[A-Z][a-z’'\-]+(?:\s+(?:[A-Z][a-z’'\-]+|bin|de|van|von|al))+\b")
-_AMOUNT = r"(?:\d[\d,.]*|a|an|one|half|a few|several|" + "|".join(NUMBER_VALUES) + r")"
-_LENGTH_UNITS = r"(?:km|m|cm|mm|ft|kilometres?|kilometers?|metres?|meters?|miles?|feet|foot|inch(?:es)?|yards?"
-_LENGTH_UNITS += r"|storeys?|stories)"
-_WEIGHT_UNITS = r"(?:kg|t|kilograms?|kilos?|tonnes?|tons?|pounds|lbs?)"
-_TIME_UNITS = r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centur(?:y|ies))"
+# An amount: digits that are not part of a sum of money ("£12m" is no length), or a number word followed by
+# a space or hyphen ("at" is not "a t"); one word may stand between it and the unit ("12 nautical miles").
+_AMOUNT = (
+    r"(?:(?<![$€£¥\d.,])\d[\d,.]*[\s\-]?|\b(?:a|an|half|a few|several|" + "|".join(NUMBER_WORDS) + r")[\s\-])"
+    r"(?:[a-z\-]+\s+)?"
+)
+_LENGTH_UNITS = r"km|m|cm|mm|ft|kilometres?|kilometers?|metres?|meters?|miles?|feet|foot|inch(?:es)?|yards?|storeys?"
+_WEIGHT_UNITS = r"kg|g|grams?|kilograms?|kilos?|tonnes?|tons?|pounds|lbs?|oz|ounces?|stone"
+_TIME_UNITS = r"secs?|seconds?|mins?|minutes?|hrs?|hours?|days?|weeks?|months?|years?|decades?|centur(?:y|ies)"
 _MEASURE = {  # a number with a unit of what is measured: "how tall" needs metres or feet, not any number
-    kind: re.compile(rf"\b{_AMOUNT}(?:\s|-)?(?:{units})\b", re.IGNORECASE)
+    kind: re.compile(rf"{_AMOUNT}(?:{units})\b", re.IGNORECASE)
     for kind, units in (
         ("length", _LENGTH_UNITS),
         ("weight", _WEIGHT_UNITS),
@@ -80,6 +85,7 @@ class QuestionType:
     detail: str = ""
     focus: str = ""
     known: frozenset[str] = frozenset()
+    abbreviated: bool = False  # the head noun is not a word of the documents: match it as a prefix
 
     @property
     def described(self) -> str:
@@ -122,9 +128,12 @@ class QuestionType:
     def names_focus(self, sentence: str) -> bool:
         """A new name tied to the head noun: right after it ("the satellite Malligyong-1"), in apposition
         or as the subject of "is/was/worked as the <head>", after "the <head> was", or "named"/"called".
-        A head of four letters or more matches as a prefix, on at most its first six letters, so
-        "spokesperson" finds "spokesman" and "prof" finds "professor"."""
-        head = re.escape(self.focus[:6]) + r"\w*" if len(self.focus) >= 4 else re.escape(self.focus) + r"(?:s|es)?\b"
+        A long head matches on its first six letters, so "spokesperson" finds "spokesman"; an abbreviated
+        one (a head the documents never use) as a prefix, so "prof" finds "professor"."""
+        if len(self.focus) > 6 or self.abbreviated:
+            head = re.escape(self.focus[:6]) + r"\w*"
+        else:
+            head = re.escape(self.focus) + r"(?:s|es)?\b"
         name = r"((?-i:[A-Z])[\w’'\-]+)"
         role = r"(?:a|an|the)\s+(?:[\w’'\-]+\s+){0,3}"
         patterns = [
@@ -209,11 +218,12 @@ _RULES: list[tuple[str, QuestionType]] = [
         r"|\bwhen (did|does|do|was|is|were|are|will|would|has|have|had|can|could|should)\b|\bwhen\s*\?*\s*$",
         QuestionType("date", required=True),
     ),
-    (r"\bhow (tall|high|wide|deep|far)\b", QuestionType("number", required=True, detail="length")),
+    # "how far/high" stay plain numbers: "how far did prices fall?" is answered by a percentage
+    (r"\bhow (tall|wide|deep)\b", QuestionType("number", required=True, detail="length")),
     (r"\bhow heavy\b", QuestionType("number", required=True, detail="weight")),
     (r"\bhow long\b", QuestionType("number", required=True, detail="duration or length")),
     (
-        r"\bhow (many|much|old|big|large|often)\b|\bwhat number\b",
+        r"\bhow (many|much|far|high|old|big|large|often)\b|\bwhat number\b",
         QuestionType("number", required=True),
     ),
     (
