@@ -64,6 +64,8 @@ def test_a_date_needs_a_date() -> None:
         ("Who is the Hull professor?", "Robert Dover, professor of intelligence at Hull, said so.", True),
         ("Who was the librarian?", "The librarian was Philip Larkin.", True),
         ("Who was the librarian?", "The librarian was appointed in 1955.", False),
+        ("which foundation paid for it?", "It got a grant from the Harrow Foundation in 2020.", True),
+        ("which foundation paid for it?", "The foundation of the Harrow plant was laid in 2020.", False),
     ],
 )
 def test_identity_needs_a_new_name_attached_to_the_thing_asked_about(

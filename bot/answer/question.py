@@ -127,9 +127,10 @@ class QuestionType:
 
     def names_focus(self, sentence: str) -> bool:
         """A new name tied to the head noun: right after it ("the satellite Malligyong-1"), in apposition
-        or as the subject of "is/was/worked as the <head>", after "the <head> was", or "named"/"called".
-        A long head matches on its first six letters, so "spokesperson" finds "spokesman"; an abbreviated
-        one (a head the documents never use) as a prefix, so "prof" finds "professor"."""
+        or as the subject of "is/was/worked as the <head>", after "the <head> was", "named"/"called", or
+        before it when the head is part of the name ("the Harrow Foundation"). A long head matches on its
+        first six letters, so "spokesperson" finds "spokesman"; an abbreviated one (a head the documents
+        never use) as a prefix, so "prof" finds "professor"."""
         if len(self.focus) > 6 or self.abbreviated:
             head = re.escape(self.focus[:6]) + r"\w*"
         else:
@@ -142,6 +143,7 @@ class QuestionType:
             rf"{name},?\s+(?:who\s+)?(?:is|was|became|served as|worked as|has been|had been)\s+{role}{head}",
             rf"\b{head}\s+(?:is|was|has been|had been)\s+{name}",  # "the librarian was Philip Larkin"
             rf"\b(?:named|called|dubbed|known as)\s+[“\"']?{name}",
+            rf"{name}\s+(?-i:{head[0].upper()}){head[1:]}",  # part of the name: "the Harrow Foundation"
         ]
         found = (m.group(1) for p in patterns for m in re.finditer(p, sentence, re.IGNORECASE))
         return any(self.is_new_name(n) for n in found)
