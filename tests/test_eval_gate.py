@@ -137,13 +137,14 @@ def test_dev_set_on_its_own_corpus(tmp_path: Path) -> None:
     assert not found, "\n".join(found)
 
 
-def test_unseen_documents(tmp_path: Path) -> None:
-    """eval/unseen: documents outside the bot's corpus, with questions written without running the bot;
+@pytest.mark.parametrize("folder", ["unseen", "unseen-2"])
+def test_unseen_documents(tmp_path: Path, folder: str) -> None:
+    """eval/unseen*: documents outside the bot's corpus, with questions written without running the bot;
     a check that the methods carry over to documents they were not developed on."""
-    data = yaml.safe_load((EVAL_DIR / "floors.yaml").read_text(encoding="utf-8"))["unseen"]
-    floors = checked(data.get("minimum") or {}, data.get("maximum") or {}, "unseen")
-    documents = sorted((EVAL_DIR / "unseen" / "corpus").iterdir())
-    found = gate_on_corpus(tmp_path, EVAL_DIR / "unseen" / "questions.yaml", documents, floors)
+    data = yaml.safe_load((EVAL_DIR / "floors.yaml").read_text(encoding="utf-8"))[folder]
+    floors = checked(data.get("minimum") or {}, data.get("maximum") or {}, folder)
+    documents = sorted((EVAL_DIR / folder / "corpus").iterdir())
+    found = gate_on_corpus(tmp_path, EVAL_DIR / folder / "questions.yaml", documents, floors)
     assert not found, "\n".join(found)
 
 
