@@ -423,3 +423,11 @@ def test_an_acronym_spelled_out_in_the_passages_is_known() -> None:
     assert spelled_out("UN", ["a United Nations panel"])
     assert spelled_out("NATO", ["the North Atlantic Treaty Organization said"])
     assert not spelled_out("NATO", ["the treaty was signed in the north"])
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [("hows much is the reward?", "number"), ("whens the final?", "date"), ("wheres the plant?", "place")],
+)
+def test_chat_spellings_of_question_words(question: str, kind: str) -> None:
+    assert question_type(question).name == kind

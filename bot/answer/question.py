@@ -259,6 +259,12 @@ def which_head(question: str) -> str:
     return head
 
 
+def _standard_question_word(match: re.Match[str]) -> str:
+    """Chat spellings of question words: "hows much" is "how much", "whens" is "when's"."""
+    word = match.group(1)
+    return word if word == "how" else f"{word}'s"
+
+
 def question_type(question: str, context: str = "") -> QuestionType:
     """The answer type asked for. `context` is the earlier turn a follow-up refers to: a name it already
     gave is not the new name "and who said that?" asks for."""
@@ -266,7 +272,7 @@ def question_type(question: str, context: str = "") -> QuestionType:
     head = identity_head(question)
     if head:
         return QuestionType("identity", required=True, focus=head, known=known)
-    folded = fold(question)
+    folded = re.sub(r"\b(how|what|who|where|when|why)s\b", _standard_question_word, fold(question))
     for pattern, kind in _RULES:
         if re.search(pattern, folded):
             focus = count_focus(folded) if kind.name == "number" and not kind.detail else ""
