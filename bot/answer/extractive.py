@@ -37,35 +37,8 @@ QUOTED_PREFIX = 60  # characters of a sentence that, found in the earlier answer
 RANK_SCALE = 8  # the rank feature falls by 1/8 per place of the holding passage
 BEST_SENTENCES = 15  # candidates: the sentences of the top passages, and the best sentences anywhere
 WORD_CACHE_LIMIT = 20_000  # single-word vectors kept (~1.5 kB each) before the cache starts afresh
-CHAT_ACRONYMS = frozenset(
-    [
-        "ok",
-        "lol",
-        "pls",
-        "plz",
-        "fyi",
-        "btw",
-        "imo",
-        "imho",
-        "tbh",
-        "asap",
-        "omg",
-        "idk",
-        "thx",
-        "tia",
-        "ty",
-        "np",
-        "afaik",
-        "iirc",
-        "aka",
-        "eta",
-        "faq",
-        "ps",
-        "nb",
-        "tl",
-        "dr",
-    ]
-)
+CHAT_ACRONYMS = frozenset({"ok", "lol", "pls", "plz", "fyi", "btw", "imo", "imho", "tbh", "asap", "omg", "idk"})
+CHAT_ACRONYMS |= {"thx", "tia", "ty", "np", "afaik", "iirc", "aka", "eta", "faq", "ps", "nb", "tl", "dr"}
 # Names, and acronyms of three letters or more (two-letter ones such as "PM" or "UK" are too ambiguous
 # to decline on); an acronym ending in a Roman numeral ("WWII") is left alone.
 _CAPITALISED = re.compile(
@@ -310,11 +283,9 @@ def spelled_out(acronym: str, texts: list[str]) -> bool:
     Nations" (the initials of consecutive words, function words skipped)."""
     letters = fold(acronym[:-1] if acronym.endswith("s") and acronym[:-1].isupper() else acronym)
     for text in texts:
-        initials = "".join(w[0] for w in re.findall(r"[\w’'\-]+", fold(text)) if w not in _FUNCTION_WORDS)
-        if letters in initials:  # a cheap pre-check; confirmed on word boundaries below
-            content = [w for w in re.findall(r"[\w’'\-]+", fold(text)) if w not in _FUNCTION_WORDS]
-            if any("".join(w[0] for w in content[i : i + len(letters)]) == letters for i in range(len(content))):
-                return True
+        initials = [w[0] for w in re.findall(r"[\w’'\-]+", fold(text)) if w not in _FUNCTION_WORDS]
+        if any("".join(initials[i : i + len(letters)]) == letters for i in range(len(initials))):
+            return True
     return False
 
 
