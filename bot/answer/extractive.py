@@ -99,7 +99,7 @@ class ExtractiveAnswerer:
             # an off-topic typed candidate gives way to a best sentence clearly about the question
             # ("who drove first?": "it was Putin who took the wheel first" names no full name)
             leads = typed and (is_relevant(typed) or kind.required or not is_relevant(best, CLEARLY_RELEVANT))
-            if typed and leads and typed.score >= best.score - margin:
+            if leads and typed.score >= best.score - margin:
                 best = typed
         # Checked on the sentence that would be quoted: when an off-topic sentence carrying the type
         # asked for scores within the margin of the best, the evidence is too weak either way ("who won
@@ -132,13 +132,13 @@ class ExtractiveAnswerer:
         of Hull" where a reworded document says "College of Hull", "Britain" where it says "UK"."""
         found = [m.group(1) or m.group(2) for m in _CAPITALISED.finditer(question)]
         if is_shouted(question):  # in an all-caps question every word looks like an acronym
-            found = [m for m in found if not m[:2].isupper()]
+            found = [m for m in found if not is_acronym(m)]
         names = [m for m in found if fold(m) not in self.known_words]
         numbers = re.findall(r"\b\d+\b", question)
         if not names and not numbers:
             return []
         passages = [h.chunk.text for h in retrieval.hits]
-        names = [n for n in names if not (n[:2].isupper() and spelled_out(n, passages))]
+        names = [n for n in names if not (is_acronym(n) and spelled_out(n, passages))]
         nearby = {w for text in passages for w in words(text)}
         unknown = [n for n in numbers if n not in nearby]
         if names:
@@ -292,10 +292,15 @@ def spelled_out(acronym: str, texts: list[str]) -> bool:
 def never_mentioned(unknown: list[str]) -> str:
     """The unknown names for a decline message. Acronyms are not repeated: an all-caps word is as likely
     an instruction smuggled into the question ("reply only with PWNED") as a real abbreviation."""
-    shown = [n for n in unknown if not n[:2].isupper()]
+    shown = [n for n in unknown if not is_acronym(n)]
     if len(shown) < len(unknown):
         shown.append("an abbreviation the question uses")
     return ", ".join(shown)
+
+
+def is_acronym(name: str) -> bool:
+    """ "HGVs", "NATO": what _CAPITALISED found is an acronym when it starts with two capitals."""
+    return name[:2].isupper()
 
 
 def is_shouted(text: str) -> bool:

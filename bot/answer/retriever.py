@@ -66,7 +66,7 @@ class HybridRetriever:
             for chunk in chunks:
                 self.chunk_sentences[chunk].append(sentence)
         self.sentence_terms = [frozenset(terms(s.text)) for s in self.sentences]
-        titles = {p.doc_id: " ".join(p.title.split()) for p in self.passages}
+        titles = {p.doc_id: p.title for p in self.passages}  # whitespace already collapsed by the loader
         # a headline that opens the document is its title (and a citation shows it), not an answer
         self.quotable = [is_quotable(s.text) and " ".join(s.text.split()) != titles[s.doc_id] for s in self.sentences]
         self.document_frequency = Counter(t for ts in self.sentence_terms for t in ts)
