@@ -74,6 +74,12 @@ def test_identity_needs_a_new_name_attached_to_the_thing_asked_about(
     assert question_type(question).matches(sentence) is names_it
 
 
+def test_the_passages_word_for_the_head_noun_counts_as_the_head() -> None:
+    sentence = "They sailed aboard the research vessel RV Southern Tern."
+    assert not question_type("what's the name of the boat?").matches(sentence)
+    assert replace(question_type("what's the name of the boat?"), synonyms=("vessel",)).matches(sentence)
+
+
 CORPUS = {
     "people.txt": (
         "Ingrid Solberg, the harbour master, was born in Bergen and moved to the island in 1990. "
@@ -84,7 +90,8 @@ CORPUS = {
         "A retired captain steered the new ferry on its first crossing to the mainland that spring. "
         "In 2019 the ferry carried 41,000 passengers across the strait. "
         "The harbour master Ingrid Solberg opened the new pier at a ceremony in June. "
-        "Robert Dover, a professor of maritime history at the College of Hull, called the ferry a lifeline.\n"
+        "Robert Dover, a professor of maritime history at the College of Hull, called the ferry a lifeline. "
+        "Beside the pier lies the rescue vessel Sea Wolf, crewed by volunteers.\n"
     ),
     "bakery.txt": (
         "The village bakery on Mill Street sells sourdough bread baked in a wood-fired oven every day. "
@@ -102,6 +109,22 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> QAPipeline:
 def test_a_name_the_documents_give_is_answered(pipeline: QAPipeline) -> None:
     answer = pipeline.answer("Who is the harbour master who opened the new pier?")
     assert answer.answered and "Ingrid Solberg" in answer.answer
+
+
+def test_a_name_given_under_another_word_is_answered(pipeline: QAPipeline) -> None:
+    answer = pipeline.answer("what's the name of the rescue boat?")
+    assert answer.answered and "Sea Wolf" in answer.answer
+
+
+@pytest.mark.parametrize(
+    "chat",
+    [
+        "anyone got a good sci-fi book rec for my holiday?",
+        "how do I get red wine out of a carpet?? asking for a friend",
+    ],
+)
+def test_chat_about_something_else_is_declined(pipeline: QAPipeline, chat: str) -> None:
+    assert not pipeline.answer(chat).answered
 
 
 def test_a_name_the_documents_never_give_is_declined(pipeline: QAPipeline) -> None:

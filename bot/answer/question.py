@@ -86,6 +86,7 @@ class QuestionType:
     focus: str = ""
     known: frozenset[str] = frozenset()
     abbreviated: bool = False  # the head noun is not a word of the documents: match it as a prefix
+    synonyms: tuple[str, ...] = ()  # the passages' words for the head noun ("vessel" for "boat")
 
     @property
     def described(self) -> str:
@@ -131,10 +132,9 @@ class QuestionType:
         before it when the head is part of the name ("the Harrow Foundation"). A long head matches on its
         first six letters, so "spokesperson" finds "spokesman"; an abbreviated one (a head the documents
         never use) as a prefix, so "prof" finds "professor"."""
-        if len(self.focus) > 6 or self.abbreviated:
-            head = re.escape(self.focus[:6]) + r"\w*"
-        else:
-            head = re.escape(self.focus) + r"(?:s|es)?\b"
+        heads = [_head_pattern(w, self.abbreviated and w == self.focus) for w in (self.focus, *self.synonyms)]
+        head = "(?:" + "|".join(heads) + ")"
+        capitalised = "(?:" + "|".join(f"(?-i:{h[0].upper()}){h[1:]}" for h in heads) + ")"
         name = r"((?-i:[A-Z])[\w’'\-]+)"
         role = r"(?:a|an|the)\s+(?:[\w’'\-]+\s+){0,3}"
         patterns = [
@@ -143,10 +143,17 @@ class QuestionType:
             rf"{name},?\s+(?:who\s+)?(?:is|was|became|served as|worked as|has been|had been)\s+{role}{head}",
             rf"\b{head}\s+(?:is|was|has been|had been)\s+{name}",  # "the librarian was Philip Larkin"
             rf"\b(?:named|called|dubbed|known as)\s+[“\"']?{name}",
-            rf"{name}\s+(?-i:{head[0].upper()}){head[1:]}",  # part of the name: "the Harrow Foundation"
+            rf"{name}\s+{capitalised}",  # part of the name: "the Harrow Foundation"
         ]
         found = (m.group(1) for p in patterns for m in re.finditer(p, sentence, re.IGNORECASE))
         return any(self.is_new_name(n) for n in found)
+
+
+def _head_pattern(word: str, abbreviated: bool) -> str:
+    """A head noun in a sentence: a long or abbreviated one by its first six letters or as a prefix."""
+    if len(word) > 6 or abbreviated:
+        return re.escape(word[:6]) + r"\w*"
+    return re.escape(word) + r"(?:s|es)?\b"
 
 
 def has_number(text: str) -> bool:
