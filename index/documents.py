@@ -140,9 +140,14 @@ def first_line_title(body: str, markdown: bool) -> str | None:
         heading = re.match(r"#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$", first)  # "# C#" keeps its "#"
         return heading.group(1).strip() if heading else None
     readable = len(first.split()) >= 2 and len(first) <= HEADLINE_CHARS and rest.strip()
-    if not readable or first.endswith((".", "!", "?", ":", ";", ",", "|")) or _NOT_A_HEADLINE.search(first):
+    # "...Fall to 41 p.c." ends with an abbreviation, not like a sentence
+    ends_like_a_sentence = first.endswith((".", "!", "?", ":", ";", ",", "|")) and not _ABBREVIATION_END.search(first)
+    if not readable or ends_like_a_sentence or _NOT_A_HEADLINE.search(first):
         return None
     return first
+
+
+_ABBREVIATION_END = re.compile(r"\b\w{1,3}\.\w{1,3}\.$")  # "p.c.", "U.S.", "a.m."
 
 
 # a byline, a list item, table row or quote, or a line that is only a date ("12 March 2024", "2024-03-12")

@@ -24,6 +24,12 @@ DECLINE_BELOW = 0.30
 # typed candidate may come from further down.
 TYPED_MARGIN, TYPED_DEPTH = 0.08, 5
 REQUIRED_MARGIN, REQUIRED_DEPTH = 0.10, 8
+# Typed candidates this close to the chosen one (among the best five) are a tie, settled by which is
+# more about the question (cosine plus share of its words) rather than by novelty or passage rank.
+TIE_MARGIN, TIE_DEPTH = 0.03, 5
+# A question word in the title of a retrieved document names the topic ("the Ashcombe library") rather
+# than what is asked about it ("reopen"): it weighs this much in ranking, in full for relevance.
+TOPIC_DISCOUNT = 0.7
 # The quoted sentence must be about the question: its cosine plus its share of the question's words
 # reaches this, whatever novelty and passage rank add. Over all five corpora, out-of-scope chat tops out
 # at 0.27 ("how do I get red wine out of a carpet?? asking for a friend") and the lowest correct answer
@@ -104,6 +110,9 @@ class ExtractiveAnswerer:
             leads = typed and (is_relevant(typed) or kind.required or not is_relevant(best, CLEARLY_RELEVANT))
             if leads and typed.score >= best.score - margin:
                 best = typed
+        if kind.name != "other" and best.typed:
+            tied = [x for x in ranked[:TIE_DEPTH] if x.typed and x.score >= best.score - TIE_MARGIN]
+            best = max([best, *tied], key=relevance)
         # Checked on the sentence that would be quoted: when an off-topic sentence carrying the type
         # asked for scores within the margin of the best, the evidence is too weak either way ("who won
         # the 2022 world cup?" otherwise quotes a 2022 date line).
@@ -198,6 +207,9 @@ class ExtractiveAnswerer:
         term_weights |= {t: r.idf(t) for t in query_terms}
         seen = " ".join(context.split())
         total = sum(term_weights.values()) or 1.0
+        topic = {t for hit in retrieval.hits for t in terms(hit.chunk.title)}
+        ranking_weights = {t: w * (TOPIC_DISCOUNT if t in topic else 1.0) for t, w in term_weights.items()}
+        ranking_total = sum(ranking_weights.values()) or 1.0
         rank_of = {chunk: rank for rank, chunk in enumerate(retrieval.ranked_chunks)}
         candidates = {s for chunk in rank_of for s in r.chunk_sentences[chunk]}
         candidates |= {int(s) for s in np.argsort(-retrieval.sentence_scores)[:BEST_SENTENCES]}
@@ -207,7 +219,7 @@ class ExtractiveAnswerer:
             features = {
                 "dense": float(retrieval.sentence_scores[s]),
                 "context": max((float(retrieval.sentence_scores[n]) for n in self.neighbours(s)), default=0.0),
-                "lexical": sum(w for t, w in term_weights.items() if t in sentence_terms) / total,
+                "lexical": sum(w for t, w in ranking_weights.items() if t in sentence_terms) / ranking_total,
                 "typed": float(kind.matches(r.sentences[s].text)),
                 "rank": 1.0
                 - min((rank_of[c] for c in r.sentence_chunks[s] if c in rank_of), default=RANK_SCALE) / RANK_SCALE,
@@ -323,10 +335,15 @@ def is_shouted(text: str) -> bool:
     return sum(c.isupper() for c in letters) > len(letters) / 2
 
 
+def relevance(candidate: Scored) -> float:
+    """How much a sentence is about the question: its cosine plus its share of the question's words."""
+    lexical = candidate.features["lexical"] if candidate.topical is None else candidate.topical
+    return candidate.features["dense"] + lexical
+
+
 def is_relevant(candidate: Scored, floor: float = RELEVANCE_FLOOR) -> bool:
     """Whether a sentence is about the question at all: novelty and passage rank alone never make it so."""
-    lexical = candidate.features["lexical"] if candidate.topical is None else candidate.topical
-    return candidate.features["dense"] + lexical >= floor
+    return relevance(candidate) >= floor
 
 
 def citation(n: int, passage: Passage, start: int, end: int, quote: str, sentence: Sentence | None = None) -> Citation:

@@ -1,0 +1,76 @@
+"""Which sentence the extractive answerer quotes when several look alike: words that name a document's
+topic weigh less than the words that say what is asked, and near-ties between sentences carrying the
+answer type go to the one more about the question."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from helpers import offline_settings
+
+from bot.answer import extractive
+from bot.answer.extractive import Scored
+from bot.answer.pipeline import QAPipeline
+from bot.answer.question import question_type
+
+CORPUS = {
+    "library.md": (
+        "# The Ashford Library Fire and Restoration\n\n"
+        "In the early hours of 3 November 2019, a fire destroyed the roof of the Ashford Library, the oldest "
+        "library in the town. Around 23,000 books were lost to water and smoke. The building had no sprinklers "
+        "at the time. Firefighters from three stations fought the blaze for six hours. The town council "
+        "launched an appeal that raised £2 million from 4,100 donors. Craftspeople rebuilt the gallery from "
+        "old photographs. The library reopened on 4 September 2023, four years after the fire.\n"
+    ),
+    "ferry.txt": (
+        "The harbour ferry was launched in 1998 by the island council after a long campaign. "
+        "In 2019 the ferry carried 41,000 passengers across the strait.\n"
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory: pytest.TempPathFactory) -> QAPipeline:
+    return QAPipeline.open(offline_settings(tmp_path_factory.mktemp("answer-choice"), CORPUS))
+
+
+def _ranked(pipeline: QAPipeline, question: str, fragment: str) -> Scored:
+    retrieval = pipeline.retriever.run(question, 5)
+    ranked = pipeline.extractive.score_sentences(question, retrieval, question_type(question))
+    return next(x for x in ranked if fragment in pipeline.retriever.sentences[x.sentence].text)
+
+
+def test_the_words_that_say_what_is_asked_outweigh_the_topic(pipeline: QAPipeline, monkeypatch) -> None:
+    """ "Ashford", "library" and "fire" are in the document's title: they say which document; "reopen"
+    says what is asked. The first sentence shares all the topic words, the answer only two and "reopen"."""
+    question = "when did the ashford library reopen after the fire?"
+
+    def lead_over_answer() -> tuple[float, float]:
+        lead = _ranked(pipeline, question, "3 November 2019")
+        reopening = _ranked(pipeline, question, "reopened on 4 September")
+        return lead.features["lexical"] - reopening.features["lexical"], lead.topical - reopening.topical
+
+    lexical, topical = lead_over_answer()
+    monkeypatch.setattr(extractive, "TOPIC_DISCOUNT", 1.0)
+    undiscounted, _ = lead_over_answer()
+    assert lexical < 0 and lexical < undiscounted - 0.05
+    assert topical == pytest.approx(undiscounted)  # relevance counts the topic words in full
+
+
+def _candidate(pipeline: QAPipeline, fragment: str, score: float, dense: float, topical: float) -> Scored:
+    sentence = next(i for i, s in enumerate(pipeline.retriever.sentences) if fragment in s.text)
+    features = {"dense": dense, "context": 0.0, "lexical": topical, "typed": 1.0, "rank": 1.0, "novelty": 0.5}
+    return Scored(sentence, score, True, features, topical)
+
+
+def test_a_near_tie_goes_to_the_sentence_more_about_the_question(pipeline: QAPipeline) -> None:
+    question = "when did the ashford library reopen?"
+    kind, retrieval = question_type(question), pipeline.retriever.run(question, 5)
+    lead = _candidate(pipeline, "3 November 2019", 0.55, dense=0.4, topical=0.4)
+    reopening = _candidate(pipeline, "reopened on 4 September", 0.55 - extractive.TIE_MARGIN + 0.005, 0.5, 0.5)
+    chosen, _ = pipeline.extractive.choose(question, [lead, reopening], kind, retrieval)
+    assert chosen is not None and chosen[0] is reopening
+    further = replace(reopening, score=0.55 - extractive.TIE_MARGIN - 0.01)
+    chosen, _ = pipeline.extractive.choose(question, [lead, further], kind, retrieval)
+    assert chosen is not None and chosen[0] is lead  # beyond the margin the score decides
