@@ -27,9 +27,6 @@ REQUIRED_MARGIN, REQUIRED_DEPTH = 0.10, 8
 # Typed candidates this close to the chosen one (among the best five) are a tie, settled by which is
 # more about the question (cosine plus share of its words) rather than by novelty or passage rank.
 TIE_MARGIN, TIE_DEPTH = 0.03, 5
-# A question word in the title of a retrieved document names the topic ("the Ashcombe library") rather
-# than what is asked about it ("reopen"): it weighs this much in ranking, in full for relevance.
-TOPIC_DISCOUNT = 0.7
 # The quoted sentence must be about the question: its cosine plus its share of the question's words
 # reaches this, whatever novelty and passage rank add. Over all five corpora, out-of-scope chat tops out
 # at 0.27 ("how do I get red wine out of a carpet?? asking for a friend") and the lowest correct answer
@@ -207,9 +204,6 @@ class ExtractiveAnswerer:
         term_weights |= {t: r.idf(t) for t in query_terms}
         seen = " ".join(context.split())
         total = sum(term_weights.values()) or 1.0
-        topic = {t for hit in retrieval.hits for t in terms(hit.chunk.title)}
-        ranking_weights = {t: w * (TOPIC_DISCOUNT if t in topic else 1.0) for t, w in term_weights.items()}
-        ranking_total = sum(ranking_weights.values()) or 1.0
         rank_of = {chunk: rank for rank, chunk in enumerate(retrieval.ranked_chunks)}
         candidates = {s for chunk in rank_of for s in r.chunk_sentences[chunk]}
         candidates |= {int(s) for s in np.argsort(-retrieval.sentence_scores)[:BEST_SENTENCES]}
@@ -219,7 +213,7 @@ class ExtractiveAnswerer:
             features = {
                 "dense": float(retrieval.sentence_scores[s]),
                 "context": max((float(retrieval.sentence_scores[n]) for n in self.neighbours(s)), default=0.0),
-                "lexical": sum(w for t, w in ranking_weights.items() if t in sentence_terms) / ranking_total,
+                "lexical": sum(w for t, w in term_weights.items() if t in sentence_terms) / total,
                 "typed": float(kind.matches(r.sentences[s].text)),
                 "rank": 1.0
                 - min((rank_of[c] for c in r.sentence_chunks[s] if c in rank_of), default=RANK_SCALE) / RANK_SCALE,
