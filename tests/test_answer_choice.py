@@ -50,3 +50,40 @@ def test_a_near_tie_goes_to_the_sentence_more_about_the_question(pipeline: QAPip
     further = replace(reopening, score=0.55 - extractive.TIE_MARGIN - 0.01)
     chosen, _ = pipeline.extractive.choose(question, [lead, further], kind, retrieval)
     assert chosen is not None and chosen[0] is lead  # beyond the margin the score decides
+
+
+def test_a_name_of_several_words_weighs_as_one_word(pipeline: QAPipeline) -> None:
+    """ "Ashford Library" is one name in the documents: in the question it weighs as its rarer word, so
+    the sentences that merely name the topic do not outweigh the one with the word asked about."""
+    idf = {"ashford": 2.0, "library": 1.0, "reopen": 2.0}
+    assert pipeline.extractive.name_weights("when did the ashford library reopen?", idf) == {
+        "ashford": 1.0,
+        "library": 1.0,
+    }
+    assert pipeline.extractive.name_weights("which library did ashford build?", idf) == {}  # not as a name
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("why is the airline flying there?", "reason"),
+        ("what actually caused the fire?", "reason"),
+        ("how come the ferry stopped?", "reason"),
+        ("who first noticed the fire?", "person"),
+    ],
+)
+def test_why_questions_ask_for_a_reason(question: str, kind: str) -> None:
+    assert question_type(question).name == kind
+
+
+@pytest.mark.parametrize(
+    ("sentence", "gives_a_reason"),
+    [
+        ("The most likely cause was an electrical fault.", True),
+        ("The route was driven mainly by the energy industry.", True),
+        ("It closed because of the storm.", True),
+        ("The fire began at two in the morning.", False),
+    ],
+)
+def test_a_reason_is_said_in_so_many_words(sentence: str, gives_a_reason: bool) -> None:
+    assert question_type("why did it happen?").matches(sentence) is gives_a_reason

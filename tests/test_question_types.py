@@ -23,7 +23,7 @@ from index.embedding import get_embedder
         ("and when?", "date"),
         ("In what year was the lighthouse built?", "date"),
         ("when they swapped seats, who opened the doors for them?", "person"),
-        ("Why did Kim take the wheel first when they went for a ride?", "other"),
+        ("Why did Kim take the wheel first when they went for a ride?", "reason"),  # not a date
         ("Putin had just won which term as president when he went to China?", "identity"),  # not a date
         ("How many boats cross each day?", "number"),
         ("What's the name of the satellite they launched?", "identity"),

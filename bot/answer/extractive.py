@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from bot.answer.arithmetic import year_difference
-from bot.answer.question import QuestionType, question_type
+from bot.answer.question import NAME, QuestionType, question_type
 from bot.answer.retriever import HybridRetriever, Retrieval
 from bot.answer.text import STOPWORDS, YEAR, fold, terms, words
 from bot.answer.types import Answer, Citation, Passage, Sentence
@@ -68,6 +68,8 @@ class ExtractiveAnswerer:
         self.vocabulary = {w for s in retriever.sentences for w in words(s.text)}
         self.known_words = self.vocabulary | STOPWORDS | CHAT_ACRONYMS
         self._word_vectors: dict[str, np.ndarray] = {}
+        found = (tuple(terms(m.group(0))) for s in retriever.sentences for m in NAME.finditer(s.text))
+        self.names = {name for name in found if len(name) > 1}
 
     def answer(self, question: str, retrieval: Retrieval, context: str = "") -> Answer:
         kind = question_type(question, context)
@@ -104,7 +106,9 @@ class ExtractiveAnswerer:
             typed = next((x for x in ranked[:depth] if x.typed), None)
             # an off-topic typed candidate gives way to a best sentence clearly about the question
             # ("who drove first?": "it was Putin who took the wheel first" names no full name)
-            leads = typed and (is_relevant(typed) or kind.required or not is_relevant(best, CLEARLY_RELEVANT))
+            # a causal word is weak evidence: an off-topic sentence with one never turns an answer into a decline
+            weak = kind.name == "reason"
+            leads = typed and (is_relevant(typed) or kind.required or not (weak or is_relevant(best, CLEARLY_RELEVANT)))
             if leads and typed.score >= best.score - margin:
                 best = typed
         if kind.name != "other" and best.typed:
@@ -202,6 +206,7 @@ class ExtractiveAnswerer:
         feature_weights = weights or WEIGHTS
         term_weights = {t: FOLLOW_UP_CONTEXT_WEIGHT * r.idf(t) for t in set(terms(context))}
         term_weights |= {t: r.idf(t) for t in query_terms}
+        term_weights |= self.name_weights(question, term_weights)
         seen = " ".join(context.split())
         total = sum(term_weights.values()) or 1.0
         rank_of = {chunk: rank for rank, chunk in enumerate(retrieval.ranked_chunks)}
@@ -227,6 +232,19 @@ class ExtractiveAnswerer:
             scored.append(Scored(s, score, bool(features["typed"]), features, topical))
         scored.sort(key=lambda x: x.score, reverse=True)
         return scored
+
+    def name_weights(self, question: str, term_weights: dict[str, float]) -> dict[str, float]:
+        """A name of several words ("Calder Basin Water") weighs as one word, its rarest: otherwise
+        every sentence naming the topic outweighs the one with the word actually asked about."""
+        sequence, weights = terms(question), {}
+        for i in range(len(sequence)):
+            for length in (4, 3, 2):
+                name = tuple(sequence[i : i + length])
+                if len(name) == length and name in self.names:
+                    share = max(term_weights[t] for t in name) / length
+                    weights |= {t: min(share, weights.get(t, share)) for t in name}
+                    break
+        return weights
 
     def neighbours(self, s: int) -> list[int]:
         r = self.retriever

@@ -51,7 +51,7 @@ _PLACE = re.compile(  # a capitalised name after a place preposition ("flew on t
     r"(?<![Aa]ccording )\b(?i:at|in|on|to|from|into|near|inside|outside|across|toward|towards)\s+(?:the\s+)?"
     r"([A-Z][\w’'\-]+)"
 )
-_NAME = re.compile(r"\b[A-Z][a-z’'\-]+(?:\s+(?:[A-Z][a-z’'\-]+|bin|de|van|von|al))+\b")
+NAME = re.compile(r"\b[A-Z][a-z’'\-]+(?:\s+(?:[A-Z][a-z’'\-]+|bin|de|van|von|al))+\b")
 # An amount: digits that are not part of a sum of money ("£12m" is no length), or a number word followed by
 # a space or hyphen ("at" is not "a t"); one word may stand between it and the unit ("12 nautical miles").
 _AMOUNT = (
@@ -69,6 +69,12 @@ _MEASURE = {  # a number with a unit of what is measured: "how tall" needs metre
         ("duration or length", f"{_TIME_UNITS}|{_LENGTH_UNITS}"),
     )
 }
+# a cause or purpose, said in so many words
+_REASON = re.compile(
+    r"\b(because|due to|owing to|thanks to|as a result|result of|caused|causes?|reasons?|led to|leads to|"
+    r"driven (?:\w+ly )?by|in order to|so that|aims? to|aimed at|blamed|attributed to|motivated|prompted|triggered)\b",
+    re.IGNORECASE,
+)
 _DETAIL = {"day": _DAY, "percent": _PERCENT, **_MEASURE}
 
 
@@ -108,9 +114,9 @@ class QuestionType:
         if self.name == "number":  # a count or amount, not the day or year of a date
             return has_number(sentence)
         if self.name in ("person", "place"):
-            pattern = _NAME if self.name == "person" else _PLACE
+            pattern = NAME if self.name == "person" else _PLACE
             return any(self.is_new_name(m.group(m.lastindex or 0)) for m in pattern.finditer(sentence))
-        pattern = {"money": _MONEY, "date": _DATE}.get(self.name)
+        pattern = {"money": _MONEY, "date": _DATE, "reason": _REASON}.get(self.name)
         return bool(pattern.search(sentence)) if pattern else False
 
     def answered_by(self, quote: str) -> bool:
@@ -239,6 +245,11 @@ _RULES: list[tuple[str, QuestionType]] = [
         r"(^|[,;:]\s*)((and|but|so|then|ok|okay)\s+)?(who|whom|whose)\b|\bwho(?:'s| is| was)\b"
         r"|\bwhich (expert|person|official|minister|spokesman|spokesperson|professor|leader|analyst)\b",
         QuestionType("person"),
+    ),
+    (
+        r"\bwhy\b|\bhow come\b|\bfor what reason\b|\bwhat('s| is| was) the (reason|cause)\b"
+        r"|\bwhat (\w+ly )?(caused|causes|led to|made|prompted|triggered|drove)\b",
+        QuestionType("reason"),
     ),
     (
         r"(^|[,;:]\s*)((and|but|so|then)\s+)?where\b|\bin (which|what) (city|town|country|place|region)\b",
