@@ -12,6 +12,7 @@ from bot.answer import extractive
 from bot.answer.extractive import Scored
 from bot.answer.pipeline import QAPipeline
 from bot.answer.question import question_type
+from bot.answer.retriever import is_quotable
 
 CORPUS = {
     "library.md": (
@@ -87,3 +88,19 @@ def test_why_questions_ask_for_a_reason(question: str, kind: str) -> None:
 )
 def test_a_reason_is_said_in_so_many_words(sentence: str, gives_a_reason: bool) -> None:
     assert question_type("why did it happen?").matches(sentence) is gives_a_reason
+
+
+@pytest.mark.parametrize(
+    ("sentence", "quotable"),
+    [
+        ("| Public appeal (9,400 donors) | £2.3 million |", True),
+        ("| Source | Amount |", False),  # a header
+        ("|---|---|", False),
+        ("| Insurance | Yes |", False),  # too little to stand as an answer
+        ("## Funding and costs of the work", False),
+        ("The library reopened in 2023.", True),
+        ("Funding was agreed.", False),  # a fragment
+    ],
+)
+def test_what_can_stand_as_an_answer(sentence: str, quotable: bool) -> None:
+    assert is_quotable(sentence) is quotable

@@ -223,9 +223,17 @@ class HybridRetriever:
 
 
 def is_quotable(sentence: str) -> bool:
-    """Whether a sentence can stand as an answer: not a heading, table row or fragment."""
-    stripped = sentence.lstrip()
-    return len(sentence.split()) >= 5 and not stripped.startswith(("#", "|")) and sentence.count("|") < 2
+    """Whether a sentence can stand as an answer: not a heading or fragment. A table row can when it
+    holds data ("| Public appeal (9,400 donors) | £2.3 million |"), not when it is a header or rule."""
+    stripped = sentence.strip()
+    if stripped.startswith("|"):
+        cells = [cell.strip() for cell in stripped.strip("|").split("|")]
+        words = sum(len(cell.split()) for cell in cells)
+        return len(cells) >= 2 and words >= TABLE_ROW_WORDS and any(c.isdigit() for c in stripped)
+    return len(sentence.split()) >= 5 and not stripped.startswith("#") and sentence.count("|") < 2
+
+
+TABLE_ROW_WORDS = 4
 
 
 def open_retriever(settings: Settings, retries: int | None = None) -> HybridRetriever:
