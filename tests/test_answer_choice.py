@@ -25,7 +25,8 @@ CORPUS = {
     ),
     "ferry.txt": (
         "The harbour ferry was launched in 1998 by the island council after a long campaign. "
-        "In 2019 the ferry carried 41,000 passengers across the strait.\n"
+        "In 2019 the ferry carried 41,000 passengers across the strait. "
+        "Greta Lund, chief executive of the ferry company, said fares would rise in the spring.\n"
     ),
 }
 
@@ -104,3 +105,8 @@ def test_a_reason_is_said_in_so_many_words(sentence: str, gives_a_reason: bool) 
 )
 def test_what_can_stand_as_an_answer(sentence: str, quotable: bool) -> None:
     assert is_quotable(sentence) is quotable
+
+
+def test_a_role_acronym_finds_the_title_written_out(pipeline: QAPipeline) -> None:
+    answer = pipeline.answer("who's the CEO of the ferry company?")
+    assert answer.answered and "Greta Lund" in answer.answer

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from bot.answer.arithmetic import year_difference
-from bot.answer.question import NAME, QuestionType, question_type
+from bot.answer.question import NAME, ROLE_ACRONYMS, QuestionType, question_type
 from bot.answer.retriever import HybridRetriever, Retrieval
 from bot.answer.text import STOPWORDS, YEAR, fold, terms, words
 from bot.answer.types import Answer, Citation, Passage, Sentence
@@ -74,7 +74,7 @@ class ExtractiveAnswerer:
     def answer(self, question: str, retrieval: Retrieval, context: str = "") -> Answer:
         kind = question_type(question, context)
         if kind.focus:
-            synonyms = tuple(self.head_synonyms(kind.focus, retrieval))
+            synonyms = kind.synonyms + tuple(self.head_synonyms(kind.focus, retrieval))
             kind = replace(kind, abbreviated=kind.focus not in self.vocabulary, synonyms=synonyms)
         unknown = self.unknown_names(question, retrieval)
         if unknown:
@@ -146,7 +146,7 @@ class ExtractiveAnswerer:
         found = [m.group(1) or m.group(2) for m in _CAPITALISED.finditer(question)]
         if is_shouted(question):  # in an all-caps question every word looks like an acronym
             found = [m for m in found if not is_acronym(m)]
-        names = [m for m in found if fold(m) not in self.known_words]
+        names = [m for m in found if fold(m) not in self.known_words and fold(m).rstrip("s") not in ROLE_ACRONYMS]
         numbers = re.findall(r"\b\d+\b", question)
         if not names and not numbers:
             return []

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.answer.question import ROLE_ACRONYMS
 from bot.answer.text import STOPWORDS, terms, words
 from bot.answer.types import Turn
 
@@ -51,7 +52,11 @@ class PreparedQuery:
 
     @property
     def search_text(self) -> str:
-        return f"{self.context} {self.question}".strip()
+        """What retrieval searches for: the question (after the earlier turn it follows up), with role
+        acronyms written out ("CEO" also searches for "chief executive")."""
+        text = f"{self.context} {self.question}".strip()
+        spelled = [ROLE_ACRONYMS[w.rstrip("s")][0] for w in words(self.question) if w.rstrip("s") in ROLE_ACRONYMS]
+        return " ".join([text, *spelled])
 
 
 def clean(text: str) -> str:

@@ -11,6 +11,18 @@ from bot.answer.text import NUMBER_VALUES, STOPWORDS, YEAR, fold
 NUMBER_WORDS = [*NUMBER_VALUES, "sixteen", "seventeen", "eighteen", "nineteen"]
 NUMBER_WORDS += ["sixty", "seventy", "eighty", "ninety", "twice", "dozen", "dozens"]
 NUMBER_WORDS += ["hundred", "hundreds", "thousand", "thousands", "million", "millions", "billion", "billions"]
+# Role acronyms people type for titles documents write out: a question about "the CEO" is answered by
+# "chief executive" (or a spun "chief govt": the first word still names the role).
+ROLE_ACRONYMS = {
+    "ceo": ("chief executive", "chief"),
+    "cfo": ("chief financial officer", "finance director"),
+    "coo": ("chief operating officer",),
+    "cto": ("chief technology officer", "technical director"),
+    "md": ("managing director",),
+    "vp": ("vice president", "vice-president"),
+    "pm": ("prime minister",),
+    "mp": ("member of parliament",),
+}
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october")
 _MONTHS += ("november", "december")
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -289,7 +301,7 @@ def question_type(question: str, context: str = "") -> QuestionType:
     known = frozenset(fold(w) for w in re.findall(r"[\w’'\-]+", f"{question} {context}"))
     head = identity_head(question)
     if head:
-        return QuestionType("identity", required=True, focus=head, known=known)
+        return QuestionType("identity", required=True, focus=head, known=known, synonyms=ROLE_ACRONYMS.get(head, ()))
     folded = re.sub(r"\b(how|what|who|where|when|why)s\b", _standard_question_word, fold(question))
     for pattern, kind in _RULES:
         if re.search(pattern, folded):
@@ -297,5 +309,5 @@ def question_type(question: str, context: str = "") -> QuestionType:
             return replace(kind, known=known, focus=focus)
     head = which_head(question)
     if head:  # a name tied to the noun is preferred, not required: "what weapons" may be answered without one
-        return QuestionType("identity", focus=head, known=known)
+        return QuestionType("identity", focus=head, known=known, synonyms=ROLE_ACRONYMS.get(head, ()))
     return QuestionType("other")
