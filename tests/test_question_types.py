@@ -454,3 +454,16 @@ def test_an_acronym_spelled_out_in_the_passages_is_known() -> None:
 )
 def test_chat_spellings_of_question_words(question: str, kind: str) -> None:
     assert question_type(question).name == kind
+
+
+@pytest.mark.parametrize(
+    ("sentence", "amount"),
+    [
+        ("Flights leave at 07:40 and arrive at 10:30 local time.", False),
+        ("The plane landed at 2:22 a.m. on Wednesday.", False),
+        ("Fares start at £79 one way.", True),
+        ("At 7 a.m. three crews arrived.", True),
+    ],
+)
+def test_a_clock_time_is_no_amount(sentence: str, amount: bool) -> None:
+    assert question_type("how much is a ticket?").matches(sentence) is amount

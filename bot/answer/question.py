@@ -40,7 +40,11 @@ _YEAR = YEAR.pattern
 _PERIODS = "day|night|week|weekend|month|year|decade|century|spring|summer|autumn|fall|winter"
 
 _NUMBER = re.compile(r"\d|\b(" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
-_DATE_NUMBERS = re.compile(rf"{_CALENDAR_DAY}|{_YEAR}|\b{_ANY_MONTH}\s+{_YEAR}", re.IGNORECASE)
+# the numbers of a date or a clock time ("at 07:40", "2:22 a.m."): never a count or an amount
+_DATE_NUMBERS = re.compile(
+    rf"{_CALENDAR_DAY}|{_YEAR}|\b{_ANY_MONTH}\s+{_YEAR}|\b\d{{1,2}}:\d\d\b(\s*[ap]\.?m\b\.?)?|\b\d{{1,2}}\s*[ap]\.?m\b\.?",
+    re.IGNORECASE,
+)
 _MONEY = re.compile(
     r"[$€£¥₩]|\b\d[\d,.]*\s*(bn|m|billion|million|trillion)\b|\b(dollars?|euros?|pounds|roubles?|rubles?|yuan|yen)\b"
     r"|\d\s*won\b",  # "won" is a currency only after a number ("It won praise" is not money)
