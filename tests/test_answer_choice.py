@@ -9,7 +9,7 @@ import pytest
 from helpers import offline_settings
 
 from bot.answer import extractive
-from bot.answer.extractive import Scored
+from bot.answer.extractive import Scored, decades_asked
 from bot.answer.pipeline import QAPipeline
 from bot.answer.question import question_type
 from bot.answer.retriever import is_quotable
@@ -110,3 +110,23 @@ def test_what_can_stand_as_an_answer(sentence: str, quotable: bool) -> None:
 def test_a_role_acronym_finds_the_title_written_out(pipeline: QAPipeline) -> None:
     answer = pipeline.answer("who's the CEO of the ferry company?")
     assert answer.answered and "Greta Lund" in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "decades"),
+    [
+        ("how much did it cost back in the 50s?", ["1950s"]),
+        ("what happened in the 1990s?", ["1990s"]),
+        ("anything in the late '80s?", ["1980s"]),
+        ("how many people in their 50s took part?", []),  # an age
+        ("how many sold 50 units?", []),
+    ],
+)
+def test_the_decades_a_question_names(question: str, decades: list[str]) -> None:
+    assert decades_asked(question) == decades
+
+
+def test_an_amount_for_another_decade_is_declined(pipeline: QAPipeline) -> None:
+    answer = pipeline.answer("how much did the appeal raise back in the 80s?")
+    assert not answer.answered and "1980s" in answer.answer
+    assert pipeline.answer("how much did the appeal raise?").answered

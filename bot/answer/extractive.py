@@ -137,7 +137,9 @@ class ExtractiveAnswerer:
         if first - 1 in self.neighbours(first):
             first -= 1
         nearby = set(YEAR.findall(self.span_text((first, last))))
-        return sorted(set(YEAR.findall(question)) - nearby)
+        missing = sorted(set(YEAR.findall(question)) - nearby)
+        decades = {decade for decade in decades_asked(question) if not any(y.startswith(decade[:3]) for y in nearby)}
+        return missing + sorted(decades)
 
     def unknown_names(self, question: str, retrieval: Retrieval) -> list[str]:
         """Names and numbers the question hinges on that the documents never mention. A name counts as
@@ -325,6 +327,21 @@ def spelled_out(acronym: str, texts: list[str]) -> bool:
         if any("".join(initials[i : i + len(letters)]) == letters for i in range(len(initials))):
             return True
     return False
+
+
+# "the 1950s", "the 50s", "the late '80s"; not an age ("in their 50s")
+_DECADE = re.compile(r"\b(1[6-9]|20)(\d)0['’]?s\b|\bthe\s+(?:(?:early|mid|late)[\s\-]+)?['’]?(\d)0['’]?s\b", re.I)
+
+
+def decades_asked(question: str) -> list[str]:
+    """The decades a question names: "in the 1950s", "back in the 50s", "the '80s" (a two-digit "50s" is
+    taken as the 1950s, "10s" and "00s" as this century's)."""
+    found = []
+    for century, tens, quoted in _DECADE.findall(question):
+        digit = tens or quoted
+        century = century or ("20" if digit in "01" else "19")
+        found.append(f"{century}{digit}0s")
+    return found
 
 
 def never_mentioned(unknown: list[str]) -> str:
