@@ -21,7 +21,8 @@ CORPUS = {
         "library in the town. Around 23,000 books were lost to water and smoke. The building had no sprinklers "
         "at the time. Firefighters from three stations fought the blaze for six hours. The town council "
         "launched an appeal that raised £2 million from 4,100 donors. Craftspeople rebuilt the gallery from "
-        "old photographs. The library reopened on 4 September 2023, four years after the fire.\n"
+        "old photographs. The library reopened on 4 September 2023, four years after the fire. "
+        "The rebuilding, led by the architect Marta Quell of Oxford, used oak from local woods.\n"
     ),
     "ferry.txt": (
         "The harbour ferry was launched in 1998 by the island council after a long campaign. "
@@ -130,3 +131,29 @@ def test_an_amount_for_another_decade_is_declined(pipeline: QAPipeline) -> None:
     answer = pipeline.answer("how much did the appeal raise back in the 80s?")
     assert not answer.answered and "1980s" in answer.answer
     assert pipeline.answer("how much did the appeal raise?").answered
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "bound"),
+    [
+        ("who led the rebuilding?", "The rebuilding, led by the architect Marta Quell of Oxford, used oak.", True),
+        ("who founded the airline?", "It was founded in 2014 by former RAF pilot Owen Brantwell.", True),
+        ("who founded the airline?", "Owen Brantwell, a former pilot, founded it in 2014.", True),
+        ("who led the rebuilding?", "The rebuilding was led by the council.", False),  # no name
+        ("who led the rebuilding?", "Marta Quell said the rebuilding took years.", False),  # not the verb
+    ],
+)
+def test_a_name_bound_to_the_verb_asked_about(question: str, sentence: str, bound: bool) -> None:
+    assert question_type(question).binds(sentence) is bound
+
+
+def test_a_bound_name_leads_from_further_down(pipeline: QAPipeline) -> None:
+    question = "who led the rebuilding of the library?"
+    kind, retrieval = question_type(question), pipeline.retriever.run(question, 5)
+    lead = _candidate(pipeline, "3 November 2019", 0.55, dense=0.4, topical=0.4)
+    rebuilding = _candidate(pipeline, "Marta Quell", 0.55 - extractive.BOUND_MARGIN + 0.01, dense=0.3, topical=0.4)
+    chosen, _ = pipeline.extractive.choose(question, [lead, rebuilding], kind, retrieval)
+    assert chosen is not None and chosen[0] is rebuilding
+    too_far = replace(rebuilding, score=0.55 - extractive.BOUND_MARGIN - 0.01)
+    chosen, _ = pipeline.extractive.choose(question, [lead, too_far], kind, retrieval)
+    assert chosen is not None and chosen[0] is not too_far

@@ -24,6 +24,9 @@ DECLINE_BELOW = 0.30
 # typed candidate may come from further down.
 TYPED_MARGIN, TYPED_DEPTH = 0.08, 5
 REQUIRED_MARGIN, REQUIRED_DEPTH = 0.10, 8
+# A name bound to the verb of "who <verb>ed ...?" ("led by Professor Helen Achterberg") is strong
+# evidence: it leads from anywhere among the candidates when this close to the best and about the question.
+BOUND_MARGIN = 0.15
 # Typed candidates this close to the chosen one (among the best five) are a tie, settled by which is
 # more about the question (cosine plus share of its words) rather than by novelty or passage rank.
 TIE_MARGIN, TIE_DEPTH = 0.03, 5
@@ -100,20 +103,7 @@ class ExtractiveAnswerer:
         answer type asked for (a date for "when", a name for "who") leads when it is nearly as good."""
         if not ranked or ranked[0].score < threshold:
             return None, "nothing close enough"
-        best = ranked[0]
-        if kind.name != "other" and not best.typed:
-            margin, depth = (REQUIRED_MARGIN, REQUIRED_DEPTH) if kind.required else (TYPED_MARGIN, TYPED_DEPTH)
-            typed = next((x for x in ranked[:depth] if x.typed), None)
-            # an off-topic typed candidate gives way to a best sentence clearly about the question
-            # ("who drove first?": "it was Putin who took the wheel first" names no full name)
-            # a causal word is weak evidence: an off-topic sentence with one never turns an answer into a decline
-            weak = kind.name == "reason"
-            leads = typed and (is_relevant(typed) or kind.required or not (weak or is_relevant(best, CLEARLY_RELEVANT)))
-            if leads and typed.score >= best.score - margin:
-                best = typed
-        if kind.name != "other" and best.typed:
-            tied = [x for x in ranked[:TIE_DEPTH] if x.typed and x.score >= best.score - TIE_MARGIN]
-            best = max([best, *tied], key=relevance)
+        best = self.lead(ranked, kind)
         # Checked on the sentence that would be quoted: when an off-topic sentence carrying the type
         # asked for scores within the margin of the best, the evidence is too weak either way ("who won
         # the 2022 world cup?" otherwise quotes a 2022 date line).
@@ -126,6 +116,33 @@ class ExtractiveAnswerer:
         if missing:
             return None, f"the closest passage doesn't give the {kind.described} for {', '.join(missing)}"
         return (best, span), ""
+
+    def lead(self, ranked: list[Scored], kind: QuestionType) -> Scored:
+        """The candidate to quote: a name bound to the question's verb if one is close enough, else a
+        candidate carrying the answer type when nearly as good as the best, and among near-ties of that
+        type the one more about the question."""
+        best = ranked[0]
+        bound = next((x for x in ranked[:BEST_SENTENCES] if self.binds(kind, x) and is_relevant(x)), None)
+        if bound and bound.score >= best.score - BOUND_MARGIN:
+            return bound
+        if kind.name == "other":
+            return best
+        if not best.typed:
+            margin, depth = (REQUIRED_MARGIN, REQUIRED_DEPTH) if kind.required else (TYPED_MARGIN, TYPED_DEPTH)
+            typed = next((x for x in ranked[:depth] if x.typed), None)
+            # An off-topic typed candidate gives way to a best sentence clearly about the question ("who
+            # drove first?": "it was Putin who took the wheel first" names no full name). A causal word is
+            # weak evidence: an off-topic sentence with one never turns an answer into a decline.
+            weak = kind.name == "reason"
+            leads = typed and (is_relevant(typed) or kind.required or not (weak or is_relevant(best, CLEARLY_RELEVANT)))
+            if not leads or typed.score < best.score - margin:
+                return best
+            best = typed
+        tied = [x for x in ranked[:TIE_DEPTH] if x.typed and abs(x.score - best.score) <= TIE_MARGIN]
+        return max([best, *tied], key=relevance)
+
+    def binds(self, kind: QuestionType, candidate: Scored) -> bool:
+        return bool(kind.action) and kind.binds(self.retriever.sentences[candidate.sentence].text)
 
     def span_text(self, span: tuple[int, int]) -> str:
         return " ".join(self.retriever.sentences[s].text for s in range(span[0], span[1] + 1))

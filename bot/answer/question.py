@@ -109,6 +109,7 @@ class QuestionType:
     known: frozenset[str] = frozenset()
     abbreviated: bool = False  # the head noun is not a word of the documents: match it as a prefix
     synonyms: tuple[str, ...] = ()  # the passages' words for the head noun ("vessel" for "boat")
+    action: str = ""  # the verb of "who <verb>ed ...?": "led" in "who led the survey?"
 
     @property
     def described(self) -> str:
@@ -134,6 +135,20 @@ class QuestionType:
             return any(self.is_new_name(m.group(m.lastindex or 0)) for m in pattern.finditer(sentence))
         pattern = {"money": _MONEY, "date": _DATE, "reason": _REASON}.get(self.name)
         return bool(pattern.search(sentence)) if pattern else False
+
+    def binds(self, sentence: str) -> bool:
+        """A new name bound to the question's verb: "led by Professor Helen Achterberg", "Owen Brantwell
+        founded", "Jane Roe, the curator, found"."""
+        if not self.action:
+            return False
+        name = r"((?-i:[A-Z])[\w’'\-]+(?:\s+(?-i:[A-Z])[\w’'\-]+)*)"
+        verb = re.escape(self.action)
+        patterns = [
+            rf"\b{verb}\s+(?:[\w,]+\s+){{0,3}}by\s+(?:(?-i:[a-z\-]+)\s+){{0,3}}{name}",
+            rf"{name}(?:,[^,.]{{1,60}},)?\s+(?:\w+ly\s+)?{verb}\b",
+        ]
+        found = (m.group(1) for p in patterns for m in re.finditer(p, sentence, re.IGNORECASE))
+        return any(self.is_new_name(n) for n in found)
 
     def answered_by(self, quote: str) -> bool:
         """Whether a quoted span gives what a required type asks for (its detail, when it has one)."""
@@ -293,6 +308,21 @@ def which_head(question: str) -> str:
     return head
 
 
+_IRREGULAR_PAST = (
+    "led|built|wrote|made|ran|won|took|gave|said|told|saw|began|set|brought|bought|sold|paid|drove|chose|found|"
+    "held|kept|lost|met|sent|spent|struck|taught|caught|fought|flew|grew|knew|shot|spoke|stole|broke|hid|sang"
+)
+_WHO_VERB = re.compile(
+    rf"\bwho\s+(?:(?:first|originally|actually|really|\w+ly)\s+)?([a-z]{{3,}}ed|{_IRREGULAR_PAST})\b"
+)
+
+
+def who_verb(folded_question: str) -> str:
+    """The past-tense verb of "who <verb>ed ...?" ("who led the survey?" -> "led"); empty otherwise."""
+    match = _WHO_VERB.search(folded_question)
+    return match.group(1) if match else ""
+
+
 def _standard_question_word(match: re.Match[str]) -> str:
     """Chat spellings of question words: "hows much" is "how much", "whens" is "when's"."""
     word = match.group(1)
@@ -310,7 +340,8 @@ def question_type(question: str, context: str = "") -> QuestionType:
     for pattern, kind in _RULES:
         if re.search(pattern, folded):
             focus = count_focus(folded) if kind.name == "number" and not kind.detail else ""
-            return replace(kind, known=known, focus=focus)
+            action = who_verb(folded) if kind.name == "person" else ""
+            return replace(kind, known=known, focus=focus, action=action)
     head = which_head(question)
     if head:  # a name tied to the noun is preferred, not required: "what weapons" may be answered without one
         return QuestionType("identity", focus=head, known=known, synonyms=ROLE_ACRONYMS.get(head, ()))
