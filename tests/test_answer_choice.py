@@ -22,7 +22,12 @@ CORPUS = {
         "at the time. Firefighters from three stations fought the blaze for six hours. The town council "
         "launched an appeal that raised £2 million from 4,100 donors. Craftspeople rebuilt the gallery from "
         "old photographs. The library reopened on 4 September 2023, four years after the fire. "
-        "The rebuilding, led by the architect Marta Quell of Oxford, used oak from local woods.\n"
+        "The rebuilding, led by the architect Marta Quell of Oxford, used oak from local woods.\n\n"
+        "The new building has the following safety measures:\n\n"
+        "1. a water-mist system in the roof;\n"
+        "2. smoke detection in every void;\n"
+        "3. remote monitoring by the fire service.\n\n"
+        "The library now has 12 reading desks and 40 computers.\n"
     ),
     "ferry.txt": (
         "The harbour ferry was launched in 1998 by the island council after a long campaign. "
@@ -157,3 +162,22 @@ def test_a_bound_name_leads_from_further_down(pipeline: QAPipeline) -> None:
     too_far = replace(rebuilding, score=0.55 - extractive.BOUND_MARGIN - 0.01)
     chosen, _ = pipeline.extractive.choose(question, [lead, too_far], kind, retrieval)
     assert chosen is not None and chosen[0] is not too_far
+
+
+def test_a_sentence_announcing_a_list_is_quoted_with_its_items(pipeline: QAPipeline) -> None:
+    r = pipeline.retriever
+    intro = next(i for i, s in enumerate(r.sentences) if s.text.endswith("safety measures:"))
+    retrieval = r.run("what safety measures does the library have?", 5)
+    first, last = pipeline.extractive.window(intro, retrieval)
+    quoted = pipeline.extractive.span_text((first, last))
+    assert first == intro and "water-mist" in quoted and "remote monitoring" in quoted
+
+
+def test_a_number_of_the_thing_counted_leads_from_further_down(pipeline: QAPipeline) -> None:
+    question = "how many reading desks does the library have?"
+    kind, retrieval = question_type(question), pipeline.retriever.run(question, 5)
+    lead = replace(_candidate(pipeline, "23,000 books", 0.55, dense=0.4, topical=0.4), typed=False)  # no desks
+    desks = _candidate(pipeline, "12 reading desks", 0.55 - extractive.BOUND_MARGIN + 0.01, dense=0.3, topical=0.4)
+    assert kind.matches(pipeline.retriever.sentences[desks.sentence].text)
+    chosen, _ = pipeline.extractive.choose(question, [lead, desks], kind, retrieval)
+    assert chosen is not None and chosen[0] is desks

@@ -142,6 +142,10 @@ class ExtractiveAnswerer:
         return max([best, *tied], key=relevance)
 
     def binds(self, kind: QuestionType, candidate: Scored) -> bool:
+        """Strong evidence of the answer: a name bound to the verb of "who <verb>ed", or a number counting
+        the very thing "how many <noun>" asks about ("12 stops")."""
+        if kind.name == "number" and kind.focus:
+            return candidate.typed
         return bool(kind.action) and kind.binds(self.retriever.sentences[candidate.sentence].text)
 
     def span_text(self, span: tuple[int, int]) -> str:
@@ -276,6 +280,9 @@ class ExtractiveAnswerer:
         asked for, if the best sentence lacks it), when both fit in an answer and lie in one passage, so
         the quote is one exact span of the source."""
         r = self.retriever
+        items = self.announced_list(best)
+        if items:
+            return best, items[-1]
         neighbours = [n for n in self.neighbours(best) if r.quotable[n]]
         if kind and kind.name != "other" and not kind.matches(r.sentences[best].text):
             neighbours = [n for n in neighbours if kind.matches(r.sentences[n].text)] or neighbours
@@ -285,6 +292,22 @@ class ExtractiveAnswerer:
             if fits and set(r.sentence_chunks[first]) & set(r.sentence_chunks[last]):
                 return first, last
         return best, best
+
+    def announced_list(self, sentence: int) -> list[int]:
+        """The list items that follow a sentence announcing them ("…the following products:"), as many as
+        fit in an answer with it, in the same passage: the items are the answer."""
+        r = self.retriever
+        if not r.sentences[sentence].text.rstrip().endswith(":"):
+            return []
+        items, n = [], sentence + 1
+        chunks = set(r.sentence_chunks[sentence])
+        while n < len(r.sentences) and r.sentences[n].doc_id == r.sentences[sentence].doc_id:
+            fits = r.sentences[n].end - r.sentences[sentence].start <= MAX_ANSWER_CHARS - 5
+            if not (_LIST_ITEM.match(r.sentences[n].text) and fits and chunks & set(r.sentence_chunks[n])):
+                break
+            items.append(n)
+            n += 1
+        return items
 
     def compose(self, question: str, retrieval: Retrieval, span: tuple[int, int], confidence: float) -> Answer:
         r = self.retriever
@@ -332,6 +355,7 @@ class ExtractiveAnswerer:
         )
 
 
+_LIST_ITEM = re.compile(r"\s*(?:[-*•]|\d{1,2}[.)])\s+")
 _FUNCTION_WORDS = frozenset({"of", "the", "and", "for", "in", "on", "to", "a", "an", "&"})
 
 
