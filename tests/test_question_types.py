@@ -467,3 +467,21 @@ def test_chat_spellings_of_question_words(question: str, kind: str) -> None:
 )
 def test_a_clock_time_is_no_amount(sentence: str, amount: bool) -> None:
     assert question_type("how much is a ticket?").matches(sentence) is amount
+
+
+@pytest.mark.parametrize(
+    ("sentence", "names_a_person"),
+    [
+        ("Thornfield Creamery is based in the village.", False),
+        ("Crowds gathered on Kim Il Sung Square.", False),
+        ("The creamery hired Dr Hannah Oyelaran in October.", True),
+        ("Wexmoor Metro Ltd said the line was busy.", False),
+    ],
+)
+def test_who_wants_a_person_not_an_organisation_or_a_place(sentence: str, names_a_person: bool) -> None:
+    assert question_type("who did they hire?").matches(sentence) is names_a_person
+
+
+def test_the_boss_is_a_chief_executive() -> None:
+    kind = question_type("who's the boss of the water company?")
+    assert kind.matches("said Marianne Okafor, chief executive of Calder Water.")

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from bot.answer.arithmetic import year_difference
-from bot.answer.question import NAME, ROLE_ACRONYMS, QuestionType, question_type
+from bot.answer.question import NAME, ROLE_WORDS, QuestionType, question_type
 from bot.answer.retriever import HybridRetriever, Retrieval
 from bot.answer.text import STOPWORDS, YEAR, fold, terms, words
 from bot.answer.types import Answer, Citation, Passage, Sentence
@@ -169,7 +169,7 @@ class ExtractiveAnswerer:
         found = [m.group(1) or m.group(2) for m in _CAPITALISED.finditer(question)]
         if is_shouted(question):  # in an all-caps question every word looks like an acronym
             found = [m for m in found if not is_acronym(m)]
-        names = [m for m in found if fold(m) not in self.known_words and fold(m).rstrip("s") not in ROLE_ACRONYMS]
+        names = [m for m in found if fold(m) not in self.known_words and fold(m).rstrip("s") not in ROLE_WORDS]
         numbers = re.findall(r"\b\d+\b", question)
         if not names and not numbers:
             return []

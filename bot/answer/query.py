@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.answer.question import ROLE_ACRONYMS
+from bot.answer.question import ROLE_WORDS
 from bot.answer.text import STOPWORDS, terms, words
 from bot.answer.types import Turn
 
@@ -55,7 +55,7 @@ class PreparedQuery:
         """What retrieval searches for: the question (after the earlier turn it follows up), with role
         acronyms written out ("CEO" also searches for "chief executive")."""
         text = f"{self.context} {self.question}".strip()
-        spelled = [ROLE_ACRONYMS[w.rstrip("s")][0] for w in words(self.question) if w.rstrip("s") in ROLE_ACRONYMS]
+        spelled = [ROLE_WORDS[w.rstrip("s")][0] for w in words(self.question) if w.rstrip("s") in ROLE_WORDS]
         return " ".join([text, *spelled])
 
 

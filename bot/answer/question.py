@@ -11,9 +11,10 @@ from bot.answer.text import NUMBER_VALUES, STOPWORDS, YEAR, fold
 NUMBER_WORDS = [*NUMBER_VALUES, "sixteen", "seventeen", "eighteen", "nineteen"]
 NUMBER_WORDS += ["sixty", "seventy", "eighty", "ninety", "twice", "dozen", "dozens"]
 NUMBER_WORDS += ["hundred", "hundreds", "thousand", "thousands", "million", "millions", "billion", "billions"]
-# Role acronyms people type for titles documents write out: a question about "the CEO" is answered by
-# "chief executive" (or a spun "chief govt": the first word still names the role).
-ROLE_ACRONYMS = {
+# Role words people type for titles documents write out: a question about "the CEO" or "the boss" is
+# answered by "chief executive" (or a spun "chief govt": the first word still names the role).
+ROLE_WORDS = {
+    "boss": ("chief executive", "chief", "head", "director", "chair", "manager"),
     "ceo": ("chief executive", "chief"),
     "cfo": ("chief financial officer", "finance director"),
     "coo": ("chief operating officer",),
@@ -68,6 +69,13 @@ _PLACE = re.compile(  # a capitalised name after a place preposition ("flew on t
     r"([A-Z][\w’'\-]+)"
 )
 NAME = re.compile(r"\b[A-Z][a-z’'\-]+(?:\s+(?:[A-Z][a-z’'\-]+|bin|de|van|von|al))+\b")
+# a name ending in one of these is an organisation's or a place's, not a person's ("Thornfield Creamery")
+_NOT_A_PERSON = re.compile(
+    r"\s(?:Ltd|Limited|Inc|plc|Company|Group|Council|Ministry|Department|Agency|Authority|Directorate|Trust|"
+    r"Foundation|University|College|School|Hospital|Museum|Gallery|Library|Creamery|Bank|Airport|Air|Airways|"
+    r"Station|Square|Street|Road|Park|Line|Centre|Center|Hall|House|Market|Markets|Bridge|River|Estuary|Sea|"
+    r"Island|Islands|Valley|Reservoir|Cathedral|Church|Palace|Party|Assembly|Parliament|Court|Club|Union|Association)$"
+)
 # An amount: digits that are not part of a sum of money ("£12m" is no length), or a number word followed by
 # a space or hyphen ("at" is not "a t"); one word may stand between it and the unit ("12 nautical miles").
 _AMOUNT = (
@@ -130,9 +138,12 @@ class QuestionType:
             return bool(counted_pattern(self.focus).search(_DATE_NUMBERS.sub(" ", sentence)))
         if self.name == "number":  # a count or amount, not the day or year of a date
             return has_number(sentence)
-        if self.name in ("person", "place"):
-            pattern = NAME if self.name == "person" else _PLACE
-            return any(self.is_new_name(m.group(m.lastindex or 0)) for m in pattern.finditer(sentence))
+        if self.name == "person":  # a new name that is not an organisation's or a place's
+            return any(
+                self.is_new_name(m.group(0)) and not _NOT_A_PERSON.search(m.group(0)) for m in NAME.finditer(sentence)
+            )
+        if self.name == "place":
+            return any(self.is_new_name(m.group(1)) for m in _PLACE.finditer(sentence))
         pattern = {"money": _MONEY, "date": _DATE, "reason": _REASON}.get(self.name)
         return bool(pattern.search(sentence)) if pattern else False
 
@@ -335,7 +346,7 @@ def question_type(question: str, context: str = "") -> QuestionType:
     known = frozenset(fold(w) for w in re.findall(r"[\w’'\-]+", f"{question} {context}"))
     head = identity_head(question)
     if head:
-        return QuestionType("identity", required=True, focus=head, known=known, synonyms=ROLE_ACRONYMS.get(head, ()))
+        return QuestionType("identity", required=True, focus=head, known=known, synonyms=ROLE_WORDS.get(head, ()))
     folded = re.sub(r"\b(how|what|who|where|when|why)s\b", _standard_question_word, fold(question))
     for pattern, kind in _RULES:
         if re.search(pattern, folded):
@@ -344,5 +355,5 @@ def question_type(question: str, context: str = "") -> QuestionType:
             return replace(kind, known=known, focus=focus, action=action)
     head = which_head(question)
     if head:  # a name tied to the noun is preferred, not required: "what weapons" may be answered without one
-        return QuestionType("identity", focus=head, known=known, synonyms=ROLE_ACRONYMS.get(head, ()))
+        return QuestionType("identity", focus=head, known=known, synonyms=ROLE_WORDS.get(head, ()))
     return QuestionType("other")
