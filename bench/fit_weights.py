@@ -23,7 +23,7 @@ import numpy as np
 from bot.answer import extractive
 from bot.answer.arithmetic import year_difference
 from bot.answer.pipeline import QAPipeline
-from bot.answer.question import question_type
+from bot.answer.query import prepare_query
 from bot.eval.evaluate import load_all
 from bot.eval.metrics import contains
 from index.build import build_index
@@ -37,8 +37,8 @@ def collect(pipeline: QAPipeline, items) -> list[tuple]:
     answerer, retriever = pipeline.extractive, pipeline.retriever
     rows = []
     for item in (i for i in items if not i.history):  # follow-ups test history handling, not the weights
-        kind = question_type(item.question)
-        retrieval = retriever.run(item.question, pipeline.settings.top_k)
+        retrieval = retriever.run(prepare_query(item.question).search_text, pipeline.settings.top_k)
+        kind = answerer.question_kind(item.question, retrieval)
         fixed = None
         if answerer.unknown_names(item.question, retrieval):
             fixed = "declined"

@@ -1,8 +1,8 @@
 """Where the relevance floor sits: how "about the question" the sentence the bot would quote is, for
 out-of-scope questions and for the answers it gets right, over every corpus with questions.
 
-With the floor switched off, each question's chosen sentence gets its relevance (cosine plus its share
-of the question's words, numbers not counting). The floor (`RELEVANCE_FLOOR`) belongs in the gap between
+Each question's sentence to quote (the one `choose` checks against the floor) gets its relevance (cosine
+plus its share of the question's words, numbers not counting). The floor (`RELEVANCE_FLOOR`) belongs in the gap between
 the highest out-of-scope question and the lowest correct answer.
 
     .venv/bin/python bench/relevance_gap.py
@@ -27,12 +27,14 @@ SHOWN = 6
 
 
 def corpora(article_only: Path) -> list[tuple[str, Path | None, list[Path]]]:
-    return [
+    """Every corpus with questions: the project's, the dev set on article.txt alone, each eval/unseen*."""
+    found = [
         ("project", None, sorted(Path("eval").glob("questions-*.yaml"))),
         ("dev on article.txt", article_only, [Path("eval/questions-dev.yaml")]),
-        ("unseen", Path("eval/unseen/corpus"), [Path("eval/unseen/questions.yaml")]),
-        ("unseen-2", Path("eval/unseen-2/corpus"), [Path("eval/unseen-2/questions.yaml")]),
     ]
+    for folder in sorted(Path("eval").glob("unseen*")):
+        found.append((folder.name, folder / "corpus", [folder / "questions.yaml"]))
+    return found
 
 
 def relevance_of_choices(corpus: Path | None, files: list[Path]) -> list[tuple[float, str, str]]:
@@ -44,19 +46,17 @@ def relevance_of_choices(corpus: Path | None, files: list[Path]) -> list[tuple[f
     for item, kind, fixed, retrieval, candidates in collect(pipeline, load_all(files, None)):
         if fixed or not candidates:
             continue
-        chosen, _ = answerer.choose(item.question, candidates, kind, retrieval)
-        if chosen is None:
+        if candidates[0].score < extractive.DECLINE_BELOW:
             continue
-        best = chosen[0]
-        relevance = best.features["dense"] + (best.topical if best.topical is not None else best.features["lexical"])
-        good = item.answerable and any(contains(answerer.span_text(chosen[1]), a) for a in item.answers)
+        best = answerer.lead(candidates, kind)  # the sentence the floor is checked on in `choose`
+        quoted = answerer.span_text(answerer.window(best.sentence, retrieval, kind))
+        good = item.answerable and any(contains(quoted, a) for a in item.answers)
         outcome = "correct" if good else ("wrong" if item.answerable else item.kind)
-        rows.append((relevance, outcome, item.question))
+        rows.append((extractive.relevance(best), outcome, item.question))
     return rows
 
 
 def main() -> None:
-    extractive.is_relevant.__defaults__ = (float("-inf"),)  # the floor off: see every choice
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         shutil.copy("corpus/article.txt", folder)

@@ -131,6 +131,15 @@ def load_plain(path: Path, raw: bytes) -> tuple[str, dict[str, Any]]:
 HEADLINE_CHARS = 150
 
 
+_ABBREVIATION_END = re.compile(r"\b[A-Za-z]{1,3}\.(?:[A-Za-z]{1,3}\.)+$")  # "p.c.", "U.S.", "a.m."
+
+
+def is_title_cased(line: str) -> bool:
+    """Most words of four letters or more start with a capital, as in a headline."""
+    long_words = [w for w in line.split() if len(w) >= 4 and w[0].isalpha()]
+    return bool(long_words) and sum(w[0].isupper() for w in long_words) * 2 > len(long_words)
+
+
 def first_line_title(body: str, markdown: bool) -> str | None:
     """The first non-empty line as a title: "# Heading" in Markdown; in plain text a headline, i.e. a
     line of 2+ words and at most HEADLINE_CHARS characters, not ending like a sentence, with text after it."""
@@ -140,14 +149,15 @@ def first_line_title(body: str, markdown: bool) -> str | None:
         heading = re.match(r"#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$", first)  # "# C#" keeps its "#"
         return heading.group(1).strip() if heading else None
     readable = len(first.split()) >= 2 and len(first) <= HEADLINE_CHARS and rest.strip()
-    # "...Fall to 41 p.c." ends with an abbreviation, not like a sentence
-    ends_like_a_sentence = first.endswith((".", "!", "?", ":", ";", ",", "|")) and not _ABBREVIATION_END.search(first)
+    # "...Reservoirs Fall to 41 p.c.": a title-cased line ending with an abbreviation, not like a sentence
+    abbreviated = _ABBREVIATION_END.search(first) and is_title_cased(first)
+    ends_like_a_sentence = first.endswith((".", "!", "?", ":", ";", ",", "|")) and not abbreviated
     if not readable or ends_like_a_sentence or _NOT_A_HEADLINE.search(first):
         return None
     return first
 
 
-_ABBREVIATION_END = re.compile(r"\b\w{1,3}\.\w{1,3}\.$")  # "p.c.", "U.S.", "a.m."
+
 
 
 # a byline, a list item, table row or quote, or a line that is only a date ("12 March 2024", "2024-03-12")

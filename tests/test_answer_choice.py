@@ -9,9 +9,9 @@ import pytest
 from helpers import offline_settings
 
 from bot.answer import extractive
-from bot.answer.extractive import Scored, decades_asked
+from bot.answer.extractive import Scored, decades_asked, period_prefix
 from bot.answer.pipeline import QAPipeline
-from bot.answer.question import question_type
+from bot.answer.question import question_type, role_words_in
 from bot.answer.retriever import is_quotable
 
 CORPUS = {
@@ -27,7 +27,8 @@ CORPUS = {
         "1. a water-mist system in the roof;\n"
         "2. smoke detection in every void;\n"
         "3. remote monitoring by the fire service.\n\n"
-        "The library now has 12 reading desks and 40 computers.\n"
+        "The library now has 12 reading desks and 40 computers.\n\n"
+        "| Year | Visitors to the library |\n|---|---|\n| 2022 | 18,000 visitors in total |\n"
     ),
     "ferry.txt": (
         "The harbour ferry was launched in 1998 by the island council after a long campaign. "
@@ -97,6 +98,16 @@ def test_a_reason_is_said_in_so_many_words(sentence: str, gives_a_reason: bool) 
     assert question_type("why did it happen?").matches(sentence) is gives_a_reason
 
 
+def test_a_table_header_is_not_quoted_but_its_rows_are(pipeline: QAPipeline) -> None:
+    r = pipeline.retriever
+    quotable = {s.text.strip(): r.quotable[i] for i, s in enumerate(r.sentences) if s.text.lstrip().startswith("|")}
+    assert quotable == {
+        "| Year | Visitors to the library |": False,
+        "|---|---|": False,
+        "| 2022 | 18,000 visitors in total |": True,
+    }
+
+
 @pytest.mark.parametrize(
     ("sentence", "quotable"),
     [
@@ -126,6 +137,7 @@ def test_a_role_acronym_finds_the_title_written_out(pipeline: QAPipeline) -> Non
         ("anything in the late '80s?", ["1980s"]),
         ("how many people in their 50s took part?", []),  # an age
         ("how many sold 50 units?", []),
+        ("how many people lived there in the 1800s?", ["1800s"]),
     ],
 )
 def test_the_decades_a_question_names(question: str, decades: list[str]) -> None:
@@ -146,6 +158,10 @@ def test_an_amount_for_another_decade_is_declined(pipeline: QAPipeline) -> None:
         ("who founded the airline?", "Owen Brantwell, a former pilot, founded it in 2014.", True),
         ("who led the rebuilding?", "The rebuilding was led by the council.", False),  # no name
         ("who led the rebuilding?", "Marta Quell said the rebuilding took years.", False),  # not the verb
+        ("who led the survey?", "The survey was led by the Ministry of Health.", False),  # no person
+        ("who led the survey?", "The decision led to protests by Greenpeace.", False),
+        ("who led the survey?", "LED lamps made by Philips lit the room.", False),
+        ("who led the survey?", "Lauren Hall led the survey.", True),  # Hall is a surname too
     ],
 )
 def test_a_name_bound_to_the_verb_asked_about(question: str, sentence: str, bound: bool) -> None:
@@ -181,3 +197,21 @@ def test_a_number_of_the_thing_counted_leads_from_further_down(pipeline: QAPipel
     assert kind.matches(pipeline.retriever.sentences[desks.sentence].text)
     chosen, _ = pipeline.extractive.choose(question, [lead, desks], kind, retrieval)
     assert chosen is not None and chosen[0] is desks
+
+
+def test_a_century_is_checked_by_its_first_two_digits() -> None:
+    assert [period_prefix(p) for p in decades_asked("in the 1800s or the 1950s?")] == ["18", "195"]
+
+
+@pytest.mark.parametrize(
+    ("text", "roles"),
+    [
+        ("who is the boss?", ["boss"]),
+        ("what do the bosses earn?", ["boss"]),
+        ("how many CEOs were there?", ["ceo"]),
+        ("what did the PM say?", ["pm"]),
+        ("the ferry left at 5 pm", []),  # a time, not a prime minister
+    ],
+)
+def test_role_words_in_a_question(text: str, roles: list[str]) -> None:
+    assert role_words_in(text) == roles

@@ -347,7 +347,8 @@ def test_markdown_without_front_matter_uses_its_first_heading(tmp_path):
         ("reef.txt", "The survey ended in March. Divers counted fish.\nMore text.\n", "reef"),
         ("reef.txt", "Coral cover falls by a third\n", "reef"),  # nothing after it: the line is the text
         ("reef.txt", "Summary:\nCoral cover fell.\n", "reef"),
-        ("dry.txt", "Reservoirs fall to 41 p.c.\n\nThe utility said so.\n", "Reservoirs fall to 41 p.c."),
+        ("dry.txt", "Reservoirs Fall to 41 p.c.\n\nThe utility said so.\n", "Reservoirs Fall to 41 p.c."),
+        ("dry.txt", "The meeting began at 9 a.m.\n\nIt ended at noon.\n", "dry"),  # a sentence, not a headline
         ("dry.txt", "Talks end in the U.S. today. Rain fell.\nMore text.\n", "dry"),
         ("reef.txt", "x" * 151 + " y\nBody.\n", "reef"),
         ("reef.txt", "12 March 2024\nBody.\n", "reef"),  # a dateline

@@ -485,3 +485,15 @@ def test_who_wants_a_person_not_an_organisation_or_a_place(sentence: str, names_
 def test_the_boss_is_a_chief_executive() -> None:
     kind = question_type("who's the boss of the water company?")
     assert kind.matches("said Marianne Okafor, chief executive of Calder Water.")
+    assert not kind.matches("The agency managed Heathrow's expansion under Bob Smith.")  # "manage" is no manager
+
+
+def test_a_role_written_out_is_matched_whole() -> None:
+    kind = question_type("who is the CFO?")
+    assert kind.matches("said Jane Doe, chief financial officer of Acme.")
+    assert not kind.matches("said Jane Doe, the chief executive of Acme.")
+
+
+@pytest.mark.parametrize(("question", "kind"), [("where did he go and why?", "place"), ("why did he go?", "reason")])
+def test_where_and_why(question: str, kind: str) -> None:
+    assert question_type(question).name == kind

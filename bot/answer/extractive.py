@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from bot.answer.arithmetic import year_difference
-from bot.answer.question import NAME, ROLE_WORDS, QuestionType, question_type
+from bot.answer.question import NAME, QuestionType, question_type, role_words_in
 from bot.answer.retriever import HybridRetriever, Retrieval
 from bot.answer.text import STOPWORDS, YEAR, fold, terms, words
 from bot.answer.types import Answer, Citation, Passage, Sentence
@@ -35,7 +35,9 @@ TIE_MARGIN, TIE_DEPTH = 0.03, 5
 # at 0.27 ("how do I get red wine out of a carpet?? asking for a friend") and the lowest correct answer
 # is at 0.29 (bench/relevance_gap.py prints both sides).
 RELEVANCE_FLOOR = 0.28
-CLEARLY_RELEVANT = 0.4  # twice the floor: a best sentence this much about the question keeps its place
+# A best sentence this much about the question keeps its place before an off-topic typed candidate (set
+# by hand at twice the floor of the time, 0.2; no question set changes between 0.35 and 0.45).
+CLEARLY_RELEVANT = 0.4
 # Cosine of single-word MiniLM embeddings: university/college 0.82, Britain/UK 0.78; Trump/president 0.73
 SYNONYM_SIMILARITY = 0.75
 HEAD_SYNONYM_SIMILARITY = 0.7  # boat/vessel 0.73, car/vehicle 0.87; but car/limousine 0.57, engine/car 0.62
@@ -75,10 +77,7 @@ class ExtractiveAnswerer:
         self.names = {name for name in found if len(name) > 1}
 
     def answer(self, question: str, retrieval: Retrieval, context: str = "") -> Answer:
-        kind = question_type(question, context)
-        if kind.focus:
-            synonyms = kind.synonyms + tuple(self.head_synonyms(kind.focus, retrieval))
-            kind = replace(kind, abbreviated=kind.focus not in self.vocabulary, synonyms=synonyms)
+        kind = self.question_kind(question, retrieval, context)
         unknown = self.unknown_names(question, retrieval)
         if unknown:
             return self.decline(question, retrieval, 0.0, f"they never mention {never_mentioned(unknown)}")
@@ -90,6 +89,14 @@ class ExtractiveAnswerer:
         if chosen is None:
             return self.decline(question, retrieval, ranked[0].score if ranked else 0.0, reason)
         return self.compose(question, retrieval, chosen[1], chosen[0].score)
+
+    def question_kind(self, question: str, retrieval: Retrieval, context: str = "") -> QuestionType:
+        """The answer type asked for, with the retrieved passages' words for its head noun."""
+        kind = question_type(question, context)
+        if kind.name != "identity":
+            return kind
+        synonyms = kind.synonyms + tuple(self.head_synonyms(kind.focus, retrieval))
+        return replace(kind, abbreviated=kind.focus not in self.vocabulary, synonyms=synonyms)
 
     def choose(
         self,
@@ -118,13 +125,13 @@ class ExtractiveAnswerer:
         return (best, span), ""
 
     def lead(self, ranked: list[Scored], kind: QuestionType) -> Scored:
-        """The candidate to quote: a name bound to the question's verb if one is close enough, else a
-        candidate carrying the answer type when nearly as good as the best, and among near-ties of that
-        type the one more about the question."""
+        """The candidate to quote: strong evidence (a name bound to the question's verb, a number of the
+        noun counted) among the best BEST_SENTENCES if close enough, else a candidate carrying the answer
+        type when nearly as good as the best, and among near-ties of that type the one more about the question."""
         best = ranked[0]
-        bound = next((x for x in ranked[:BEST_SENTENCES] if self.binds(kind, x) and is_relevant(x)), None)
-        if bound and bound.score >= best.score - BOUND_MARGIN:
-            return bound
+        strong = next((x for x in ranked[:BEST_SENTENCES] if self.strong_evidence(kind, x) and is_relevant(x)), None)
+        if strong and strong.score >= best.score - BOUND_MARGIN:
+            return strong
         if kind.name == "other":
             return best
         if not best.typed:
@@ -141,7 +148,7 @@ class ExtractiveAnswerer:
         tied = [x for x in ranked[:TIE_DEPTH] if x.typed and abs(x.score - best.score) <= TIE_MARGIN]
         return max([best, *tied], key=relevance)
 
-    def binds(self, kind: QuestionType, candidate: Scored) -> bool:
+    def strong_evidence(self, kind: QuestionType, candidate: Scored) -> bool:
         """Strong evidence of the answer: a name bound to the verb of "who <verb>ed", or a number counting
         the very thing "how many <noun>" asks about ("12 stops")."""
         if kind.name == "number" and kind.focus:
@@ -159,8 +166,10 @@ class ExtractiveAnswerer:
             first -= 1
         nearby = set(YEAR.findall(self.span_text((first, last))))
         missing = sorted(set(YEAR.findall(question)) - nearby)
-        decades = {decade for decade in decades_asked(question) if not any(y.startswith(decade[:3]) for y in nearby)}
-        return missing + sorted(decades)
+        periods = {
+            period for period in decades_asked(question) if not any(y.startswith(period_prefix(period)) for y in nearby)
+        }
+        return missing + sorted(periods)
 
     def unknown_names(self, question: str, retrieval: Retrieval) -> list[str]:
         """Names and numbers the question hinges on that the documents never mention. A name counts as
@@ -169,7 +178,7 @@ class ExtractiveAnswerer:
         found = [m.group(1) or m.group(2) for m in _CAPITALISED.finditer(question)]
         if is_shouted(question):  # in an all-caps question every word looks like an acronym
             found = [m for m in found if not is_acronym(m)]
-        names = [m for m in found if fold(m) not in self.known_words and fold(m).rstrip("s") not in ROLE_WORDS]
+        names = [m for m in found if fold(m) not in self.known_words and not role_words_in(m)]
         numbers = re.findall(r"\b\d+\b", question)
         if not names and not numbers:
             return []
@@ -278,7 +287,7 @@ class ExtractiveAnswerer:
     def window(self, best: int, retrieval: Retrieval, kind: QuestionType | None = None) -> tuple[int, int]:
         """The best sentence joined with its closer neighbour (by the query; one carrying the answer type
         asked for, if the best sentence lacks it), when both fit in an answer and lie in one passage, so
-        the quote is one exact span of the source."""
+        the quote is one exact span of the source; a sentence announcing a list, with the list's items."""
         r = self.retriever
         items = self.announced_list(best)
         if items:
@@ -376,13 +385,18 @@ _DECADE = re.compile(r"\b(1[6-9]|20)(\d)0['’]?s\b|\bthe\s+(?:(?:early|mid|late
 
 def decades_asked(question: str) -> list[str]:
     """The decades a question names: "in the 1950s", "back in the 50s", "the '80s" (a two-digit "50s" is
-    taken as the 1950s, "10s" and "00s" as this century's)."""
+    taken as the 1950s, "10s" and "00s" as this century's); "the 1800s" is a century (`period_prefix`)."""
     found = []
     for century, tens, quoted in _DECADE.findall(question):
         digit = tens or quoted
         century = century or ("20" if digit in "01" else "19")
         found.append(f"{century}{digit}0s")
     return found
+
+
+def period_prefix(period: str) -> str:
+    """The leading digits every year of a decade has ("195" of "1950s"); of a century for "1800s"."""
+    return period[:2] if period[2:4] == "00" and period[:2] != "20" else period[:3]
 
 
 def never_mentioned(unknown: list[str]) -> str:

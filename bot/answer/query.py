@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.answer.question import ROLE_WORDS
+from bot.answer.question import ROLE_WORDS, role_words_in
 from bot.answer.text import STOPWORDS, terms, words
 from bot.answer.types import Turn
 
@@ -53,9 +53,9 @@ class PreparedQuery:
     @property
     def search_text(self) -> str:
         """What retrieval searches for: the question (after the earlier turn it follows up), with role
-        acronyms written out ("CEO" also searches for "chief executive")."""
+        acronyms written out ("CEO" also searches for "chief executive"; "boss" is too vague to)."""
         text = f"{self.context} {self.question}".strip()
-        spelled = [ROLE_WORDS[w.rstrip("s")][0] for w in words(self.question) if w.rstrip("s") in ROLE_WORDS]
+        spelled = [ROLE_WORDS[role][0] for role in role_words_in(self.question) if len(role) <= 3]
         return " ".join([text, *spelled])
 
 

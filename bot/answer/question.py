@@ -24,6 +24,20 @@ ROLE_WORDS = {
     "pm": ("prime minister",),
     "mp": ("member of parliament",),
 }
+
+
+def role_words_in(text: str) -> list[str]:
+    """The role words a text uses, plurals too ("CEOs", "bosses"); a two-letter one ("PM", "MD") only in
+    capitals, since "5 pm" is a time."""
+    found = []
+    for token in re.findall(r"[\w’']+", text):
+        word = fold(token)
+        key = word if word in ROLE_WORDS else re.sub(r"(?<=ss)es$|s$", "", word)
+        if key in ROLE_WORDS and (len(key) > 2 or token[:2].isupper()):
+            found.append(key)
+    return found
+
+
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october")
 _MONTHS += ("november", "december")
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -69,12 +83,13 @@ _PLACE = re.compile(  # a capitalised name after a place preposition ("flew on t
     r"([A-Z][\w’'\-]+)"
 )
 NAME = re.compile(r"\b[A-Z][a-z’'\-]+(?:\s+(?:[A-Z][a-z’'\-]+|bin|de|van|von|al))+\b")
-# a name ending in one of these is an organisation's or a place's, not a person's ("Thornfield Creamery")
+# a name ending in one of these is an organisation's or a place's, not a person's ("Thornfield Creamery");
+# words that are also common surnames (Hall, Park, Bank, Church, House, Court) are left out
 _NOT_A_PERSON = re.compile(
-    r"\s(?:Ltd|Limited|Inc|plc|Company|Group|Council|Ministry|Department|Agency|Authority|Directorate|Trust|"
+    r"(?:^|\s)(?:Ltd|Limited|Inc|plc|Company|Group|Council|Ministry|Department|Agency|Authority|Directorate|Trust|"
     r"Foundation|University|College|School|Hospital|Museum|Gallery|Library|Creamery|Bank|Airport|Air|Airways|"
-    r"Station|Square|Street|Road|Park|Line|Centre|Center|Hall|House|Market|Markets|Bridge|River|Estuary|Sea|"
-    r"Island|Islands|Valley|Reservoir|Cathedral|Church|Palace|Party|Assembly|Parliament|Court|Club|Union|Association)$"
+    r"Station|Square|Street|Road|Centre|Center|Market|Markets|Bridge|River|Estuary|Sea|Island|Islands|Valley|"
+    r"Reservoir|Cathedral|Palace|Party|Assembly|Parliament|Club|Union|Association)$"
 )
 # An amount: digits that are not part of a sum of money ("£12m" is no length), or a number word followed by
 # a space or hyphen ("at" is not "a t"); one word may stand between it and the unit ("12 nautical miles").
@@ -148,18 +163,18 @@ class QuestionType:
         return bool(pattern.search(sentence)) if pattern else False
 
     def binds(self, sentence: str) -> bool:
-        """A new name bound to the question's verb: "led by Professor Helen Achterberg", "Owen Brantwell
-        founded", "Jane Roe, the curator, found"."""
+        """A new person's name bound to the question's verb: "led by Professor Helen Achterberg", "Owen
+        Brantwell founded", "Jane Roe, the curator, found" (not "led to protests by Greenpeace")."""
         if not self.action:
             return False
-        name = r"((?-i:[A-Z])[\w’'\-]+(?:\s+(?-i:[A-Z])[\w’'\-]+)*)"
-        verb = re.escape(self.action)
+        name = r"\b((?-i:[A-Z])[\w’'\-]+(?:\s+(?-i:[A-Z])[\w’'\-]+){0,3})"
+        verb = f"(?-i:{re.escape(self.action)})"
         patterns = [
-            rf"\b{verb}\s+(?:[\w,]+\s+){{0,3}}by\s+(?:(?-i:[a-z\-]+)\s+){{0,3}}{name}",
+            rf"\b{verb}\s+(?:(?!to\b)[\w,]+\s+){{0,3}}by\s+(?:(?-i:[a-z\-]+)\s+){{0,3}}{name}",
             rf"{name}(?:,[^,.]{{1,60}},)?\s+(?:\w+ly\s+)?{verb}\b",
         ]
         found = (m.group(1) for p in patterns for m in re.finditer(p, sentence, re.IGNORECASE))
-        return any(self.is_new_name(n) for n in found)
+        return any(self.is_new_name(n) and not _NOT_A_PERSON.search(n) for n in found)
 
     def answered_by(self, quote: str) -> bool:
         """Whether a quoted span gives what a required type asks for (its detail, when it has one)."""
@@ -180,7 +195,7 @@ class QuestionType:
         before it when the head is part of the name ("the Harrow Foundation"). A long head matches on its
         first six letters, so "spokesperson" finds "spokesman"; an abbreviated one (a head the documents
         never use) as a prefix, so "prof" finds "professor"."""
-        heads = [_head_pattern(w, self.abbreviated and w == self.focus) for w in (self.focus, *self.synonyms)]
+        heads = [_head_pattern(self.focus, self.abbreviated), *(_whole_word(w) for w in self.synonyms)]
         head = "(?:" + "|".join(heads) + ")"
         capitalised = "(?:" + "|".join(f"(?-i:{h[0].upper()}){h[1:]}" for h in heads) + ")"
         name = r"((?-i:[A-Z])[\w’'\-]+)"
@@ -201,6 +216,11 @@ def _head_pattern(word: str, abbreviated: bool) -> str:
     """A head noun in a sentence: a long or abbreviated one by its first six letters or as a prefix."""
     if len(word) > 6 or abbreviated:
         return re.escape(word[:6]) + r"\w*"
+    return re.escape(word) + r"(?:s|es)?\b"
+
+
+def _whole_word(word: str) -> str:
+    """A synonym of the head noun, matched whole ("chief financial officer", "vessel" or "vessels")."""
     return re.escape(word) + r"(?:s|es)?\b"
 
 
@@ -289,13 +309,13 @@ _RULES: list[tuple[str, QuestionType]] = [
         QuestionType("person"),
     ),
     (
+        r"(^|[,;:]\s*)((and|but|so|then)\s+)?where\b|\bin (which|what) (city|town|country|place|region)\b",
+        QuestionType("place"),
+    ),
+    (
         r"\bwhy\b|\bhow come\b|\bfor what reason\b|\bwhat('s| is| was) the (reason|cause)\b"
         r"|\bwhat (\w+ly )?(caused|causes|led to|made|prompted|triggered|drove)\b",
         QuestionType("reason"),
-    ),
-    (
-        r"(^|[,;:]\s*)((and|but|so|then)\s+)?where\b|\bin (which|what) (city|town|country|place|region)\b",
-        QuestionType("place"),
     ),
 ]
 
@@ -321,7 +341,8 @@ def which_head(question: str) -> str:
 
 _IRREGULAR_PAST = (
     "led|built|wrote|made|ran|won|took|gave|said|told|saw|began|set|brought|bought|sold|paid|drove|chose|found|"
-    "held|kept|lost|met|sent|spent|struck|taught|caught|fought|flew|grew|knew|shot|spoke|stole|broke|hid|sang"
+    "held|kept|lost|met|sent|spent|struck|taught|caught|fought|flew|grew|knew|shot|spoke|stole|broke|hid|sang|"
+    "used|died|fled|sued|owned"
 )
 _WHO_VERB = re.compile(
     rf"\bwho\s+(?:(?:first|originally|actually|really|\w+ly)\s+)?([a-z]{{3,}}ed|{_IRREGULAR_PAST})\b"

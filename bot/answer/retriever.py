@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 
@@ -16,6 +17,8 @@ from index.settings import Settings
 RRF_K = 60
 CANDIDATES = 30
 HUBNESS_PENALTY = 0.4
+TABLE_ROW_WORDS = 4  # a table row with fewer words ("| Source | Amount |") cannot stand as an answer
+_TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
 FEEDBACK_SENTENCES, FEEDBACK_TERMS = 3, 5
 
 
@@ -68,9 +71,17 @@ class HybridRetriever:
         self.sentence_terms = [frozenset(terms(s.text)) for s in self.sentences]
         titles = {p.doc_id: p.title for p in self.passages}  # whitespace already collapsed by the loader
         # a headline that opens the document is its title (and a citation shows it), not an answer
-        self.quotable = [is_quotable(s.text) and " ".join(s.text.split()) != titles[s.doc_id] for s in self.sentences]
+        self.quotable = [
+            is_quotable(s.text) and " ".join(s.text.split()) != titles[s.doc_id] and not self._is_table_header(i)
+            for i, s in enumerate(self.sentences)
+        ]
         self.document_frequency = Counter(t for ts in self.sentence_terms for t in ts)
         self._bm25 = self._lexical_index([p.title + "\n" + p.text for p in self.passages])
+
+    def _is_table_header(self, i: int) -> bool:
+        """A table row followed by the table's rule ("|---|---|") is its header, not data."""
+        following = self.sentences[i + 1].text.strip() if i + 1 < len(self.sentences) else ""
+        return self.sentences[i].text.lstrip().startswith("|") and bool(_TABLE_RULE.match(following))
 
     def _map_sentences_to_chunks(self) -> list[list[int]]:
         """For each sentence, the passages whose span contains it (overlap makes it up to two or three)."""
@@ -224,16 +235,12 @@ class HybridRetriever:
 
 def is_quotable(sentence: str) -> bool:
     """Whether a sentence can stand as an answer: not a heading or fragment. A table row can when it
-    holds data ("| Public appeal (9,400 donors) | £2.3 million |"), not when it is a header or rule."""
+    has enough words ("| Public appeal (9,400 donors) | £2.3 million |"), not a rule ("|---|")."""
     stripped = sentence.strip()
     if stripped.startswith("|"):
         cells = [cell.strip() for cell in stripped.strip("|").split("|")]
-        words = sum(len(cell.split()) for cell in cells)
-        return len(cells) >= 2 and words >= TABLE_ROW_WORDS and any(c.isdigit() for c in stripped)
+        return len(cells) >= 2 and sum(len(cell.split()) for cell in cells) >= TABLE_ROW_WORDS
     return len(sentence.split()) >= 5 and not stripped.startswith("#") and sentence.count("|") < 2
-
-
-TABLE_ROW_WORDS = 4
 
 
 def open_retriever(settings: Settings, retries: int | None = None) -> HybridRetriever:
