@@ -239,6 +239,20 @@ def test_how_many_prefers_the_number_of_the_thing_counted() -> None:
     assert question_type("How many troops were sent?").answered_by("About 10,000 soldiers were sent.")
 
 
+@pytest.mark.parametrize(
+    ("question", "counted"),
+    [
+        ("how many marathon runners went to hospital?", "runners"),
+        ("how many people live there?", "people"),
+        ("how many car trips a day will it save?", "trips"),
+        ("how many packs of cheese were recalled?", "packs"),
+        ("how many did they sell?", ""),
+    ],
+)
+def test_how_many_counts_the_noun_of_its_phrase(question: str, counted: str) -> None:
+    assert question_type(question).focus == counted
+
+
 def test_the_word_vector_cache_is_bounded(pipeline: QAPipeline, monkeypatch: pytest.MonkeyPatch) -> None:
     from bot.answer import extractive
 

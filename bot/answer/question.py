@@ -229,15 +229,26 @@ def has_number(text: str) -> bool:
     return bool(_NUMBER.search(_DATE_NUMBERS.sub(" ", text)))
 
 
-_COUNTED = re.compile(r"\bhow many\s+(?:(?:more|other|new|of|the|such)\s+)*([a-z]{3,})\b")
+_COUNTED = re.compile(r"\bhow many\s+(?:(?:more|other|new|of|the|such)\s+)*((?:[a-z][a-z\-]+\s*){1,4})")
 COUNT_GAP = 2  # words allowed between a number and the thing it counts ("23 new articles")
+_PLURALS = frozenset({"people", "children", "men", "women", "staff", "crew", "police", "cattle", "sheep", "fish"})
+_NOT_IN_A_NOUN_PHRASE = frozenset({"did", "do", "does", "were", "are", "was", "is", "have", "has", "had", "will"})
 
 
 def count_focus(folded_question: str) -> str:
-    """The thing a "how many" question counts ("how many more troops" -> "troops"); empty when the word
-    after "how many" is not a noun ("how many did they sell?")."""
+    """The thing a "how many" question counts: the last plural of the phrase after "how many" ("how many
+    more troops" -> "troops", "how many marathon runners went" -> "runners", "how many people live" ->
+    "people"), else its first word; empty when that is not a noun ("how many did they sell?")."""
     match = _COUNTED.search(folded_question)
-    return match.group(1) if match and match.group(1) not in STOPWORDS else ""
+    if not match:
+        return ""
+    phrase = []
+    for word in match.group(1).split():
+        if word in STOPWORDS or word in _NOT_IN_A_NOUN_PHRASE or word.endswith(("ed", "ing", "ly")) or len(word) < 3:
+            break
+        phrase.append(word)
+    plurals = [w for w in phrase if w in _PLURALS or (w.endswith("s") and not w.endswith("ss"))]
+    return plurals[-1] if plurals else phrase[0] if phrase else ""
 
 
 @lru_cache(maxsize=256)
