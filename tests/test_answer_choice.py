@@ -215,3 +215,17 @@ def test_a_century_is_checked_by_its_first_two_digits() -> None:
 )
 def test_role_words_in_a_question(text: str, roles: list[str]) -> None:
     assert role_words_in(text) == roles
+
+
+def test_a_heading_beside_a_sentence_is_no_context_for_it(pipeline: QAPipeline) -> None:
+    """The document's opening sentence sits under its title heading, which resembles every question
+    about the document; only the quotable sentence after it counts as its context."""
+    question = "when did the ashford library fire happen?"
+    retrieval = pipeline.retriever.run(question, 5)
+    ranked = pipeline.extractive.score_sentences(question, retrieval, question_type(question))
+    sentences = pipeline.retriever.sentences
+    opening = next(x for x in ranked if "3 November 2019" in sentences[x.sentence].text)
+    heading, after = opening.sentence - 1, opening.sentence + 1
+    assert sentences[heading].text.startswith("# ") and "23,000 books" in sentences[after].text
+    assert opening.features["context"] == pytest.approx(float(retrieval.sentence_scores[after]))
+    assert retrieval.sentence_scores[heading] > retrieval.sentence_scores[after]  # it would have counted

@@ -249,7 +249,10 @@ class ExtractiveAnswerer:
             sentence_terms = r.sentence_terms[s]
             features = {
                 "dense": float(retrieval.sentence_scores[s]),
-                "context": max((float(retrieval.sentence_scores[n]) for n in self.neighbours(s)), default=0.0),
+                # a headline, heading or table rule beside a sentence is no context for it
+                "context": max(
+                    (float(retrieval.sentence_scores[n]) for n in self.neighbours(s) if r.quotable[n]), default=0.0
+                ),
                 "lexical": sum(w for t, w in term_weights.items() if t in sentence_terms) / total,
                 "typed": float(kind.matches(r.sentences[s].text)),
                 "rank": 1.0

@@ -244,7 +244,7 @@ def count_focus(folded_question: str) -> str:
         return ""
     phrase = []
     for word in match.group(1).split():
-        if word in STOPWORDS or word in _NOT_IN_A_NOUN_PHRASE or word.endswith(("ed", "ing", "ly")) or len(word) < 3:
+        if word in STOPWORDS or word in _NOT_IN_A_NOUN_PHRASE or len(word) < 3:
             break
         phrase.append(word)
     plurals = [w for w in phrase if w in _PLURALS or (w.endswith("s") and not w.endswith("ss"))]
