@@ -28,7 +28,8 @@ CORPUS = {
         "2. smoke detection in every void;\n"
         "3. remote monitoring by the fire service.\n\n"
         "The library now has 12 reading desks and 40 computers.\n\n"
-        "| Year | Visitors to the library |\n|---|---|\n| 2022 | 18,000 visitors in total |\n"
+        "| Year | Visitors to the library |\n|---|---|\n| 2022 | 18,000 visitors in total |\n\n"
+        "The library first opened in 1891 with a gift of 4,000 books.\n"
     ),
     "ferry.txt": (
         "The harbour ferry was launched in 1998 by the island council after a long campaign. "
@@ -229,3 +230,25 @@ def test_a_heading_beside_a_sentence_is_no_context_for_it(pipeline: QAPipeline) 
     assert sentences[heading].text.startswith("# ") and "23,000 books" in sentences[after].text
     assert opening.features["context"] == pytest.approx(float(retrieval.sentence_scores[after]))
     assert retrieval.sentence_scores[heading] > retrieval.sentence_scores[after]  # it would have counted
+
+
+@pytest.mark.parametrize(
+    ("question", "years"),
+    [
+        ("how old was the ashford library when the fire destroyed its roof?", "128 years"),  # 1891 to 2019
+        ("how old was the harbour ferry when it carried 41,000 passengers?", "21 years"),  # 1998 to 2019
+    ],
+)
+def test_how_old_something_was_is_computed_from_when_it_began(pipeline: QAPipeline, question: str, years: str) -> None:
+    answer = pipeline.answer(question)
+    assert answer.answered and answer.answer.startswith(years) and len(answer.citations) == 2
+
+
+def test_how_old_without_a_beginning_in_the_documents_is_not_computed(pipeline: QAPipeline) -> None:
+    assert "computed" not in pipeline.answer("how old was Greta Lund when she became chief executive?").answer
+
+
+def test_a_number_with_thousands_separators_is_one_number(pipeline: QAPipeline) -> None:
+    """ "41,000" in a question is the passages' 41,000, not an unknown "41" and "000"."""
+    answer = pipeline.answer("which year did the ferry carry 41,000 passengers?")
+    assert answer.answered and "2019" in answer.answer

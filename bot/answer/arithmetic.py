@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.answer.text import NUMBER_VALUES, YEAR
+from bot.answer.text import NUMBER_VALUES, YEAR, terms
 
 _ASKS_YEARS = re.compile(r"\bhow many years\b|\bhow long (after|before|between|apart)\b", re.I)
 _SPLIT = re.compile(r"\b(?:between|and|after|before|until|till|since|did|when)\b", re.I)
@@ -72,6 +72,9 @@ def _best_dated_sentence(part: str, retriever, exclude_year: int | None) -> tupl
 
 def year_difference(question: str, retriever, min_similarity: float = 0.45) -> YearDifference | None:
     """Compute the years between two events when each is dated by a sentence of the documents."""
+    asks_age = _HOW_OLD.search(question)
+    if asks_age:
+        return age_at(asks_age.group("subject"), asks_age.group("event"), retriever, min_similarity)
     if not _ASKS_YEARS.search(question):
         return None
     parts = _event_parts(question)
@@ -83,3 +86,42 @@ def year_difference(question: str, retriever, min_similarity: float = 0.45) -> Y
         return None
     (_, s1, y1), (_, s2, y2) = sorted([first, second], key=lambda x: x[2])
     return YearDifference(y2 - y1, [(s1, y1), (s2, y2)])
+
+
+_HOW_OLD = re.compile(r"\bhow old (?:was|were|is) (?P<subject>.+?) (?:when|at the time) (?P<event>[^?]+)", re.I)
+# a year something began: "was built in 1898", "opened in 1891", "founded in 1987 by"
+_ORIGIN = re.compile(
+    r"\b(?:built|founded|opened|established|born|completed|launched|constructed|formed|created|set up)\b"
+    r"[^.;]{0,30}?\b(1[6-9]\d\d|20\d\d)\b",
+    re.I,
+)
+
+
+def age_at(subject: str, event: str, retriever, min_similarity: float) -> YearDifference | None:
+    """ "How old was the Corvina when she sank?": the year the subject began (a sentence naming it, or the
+    one after such a sentence, "It was founded in 1987"), to the year of the event, dated like any event."""
+    origin = _origin_year(subject, retriever)
+    if origin is None:
+        return None
+    s1, y1 = origin
+    later = _best_dated_sentence(f"{subject} {event}", retriever, y1)
+    if later is None or later[0] < min_similarity or later[2] < y1:
+        return None
+    return YearDifference(later[2] - y1, [(s1, y1), (later[1], later[2])])
+
+
+def _origin_year(subject: str, retriever) -> tuple[int, int] | None:
+    """The sentence and year the subject began, from the sentences that name most of its words."""
+    wanted = set(terms(subject))
+    if not wanted:
+        return None
+    best = None
+    for s, sentence_terms in enumerate(retriever.sentence_terms):
+        match = _ORIGIN.search(retriever.sentences[s].text)
+        if not match or not retriever.quotable[s]:
+            continue
+        named = sentence_terms | (retriever.sentence_terms[s - 1] if s else frozenset())
+        share = len(wanted & named) / len(wanted)
+        if share >= 0.5 and (best is None or share > best[0]):
+            best = (share, s, int(match.group(1)))
+    return (best[1], best[2]) if best else None
