@@ -38,6 +38,10 @@ def test_dated_years(sentence: str, years: list[int]) -> None:
             "How many years apart were the Soviet-era friendship treaty and the 2000 one?",
             ["Soviet-era friendship treaty", "2000 treaty"],
         ),
+        (
+            "how many years after the corvina sank was the wreck first picked up on sonar?",
+            ["corvina sank", "wreck first picked up on sonar"],
+        ),
     ],
 )
 def test_event_parts(question: str, parts: list[str]) -> None:

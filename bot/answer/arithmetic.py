@@ -10,7 +10,8 @@ import numpy as np
 from bot.answer.text import NUMBER_VALUES, YEAR, terms
 
 _ASKS_YEARS = re.compile(r"\bhow many years\b|\bhow long (after|before|between|apart)\b", re.I)
-_SPLIT = re.compile(r"\b(?:between|and|after|before|until|till|since|did|when)\b", re.I)
+# "how many years after the Corvina sank was the wreck found?": the auxiliary ends the first event too
+_SPLIT = re.compile(r"\b(?:between|and|after|before|until|till|since|did|when|was|were|had)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,7 @@ class YearDifference:
 def _event_parts(question: str) -> list[str]:
     """The two event descriptions of 'how many years between X and Y' style questions."""
     body = _ASKS_YEARS.sub(" ", question)
-    body = re.sub(r"\b(apart|passed|elapsed|later|earlier|were|was|does|the|there)\b", " ", body, flags=re.I)
+    body = re.sub(r"\b(apart|passed|elapsed|later|earlier|does|the|there)\b", " ", body, flags=re.I)
     parts = [" ".join(p.strip(" ?,.").split()) for p in _SPLIT.split(body)]
     parts = [p for p in parts if len(p.split()) >= 2][:2]
     if len(parts) == 2:  # "the 2000 one" means "the 2000 <head noun of the first event>"
