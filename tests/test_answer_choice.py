@@ -252,3 +252,8 @@ def test_a_number_with_thousands_separators_is_one_number(pipeline: QAPipeline) 
     """ "41,000" in a question is the passages' 41,000, not an unknown "41" and "000"."""
     answer = pipeline.answer("which year did the ferry carry 41,000 passengers?")
     assert answer.answered and "2019" in answer.answer
+
+
+def test_how_much_older_one_thing_is_than_another_is_computed(pipeline: QAPipeline) -> None:
+    answer = pipeline.answer("how many years older is the ashford library than the harbour ferry?")
+    assert answer.answered and answer.answer.startswith("107 years")  # 1891 to 1998

@@ -76,6 +76,9 @@ def year_difference(question: str, retriever, min_similarity: float = 0.45) -> Y
     asks_age = _HOW_OLD.search(question)
     if asks_age:
         return age_at(asks_age.group("subject"), asks_age.group("event"), retriever, min_similarity)
+    compares = _OLDER.search(question)
+    if compares:
+        return age_difference(compares.group("first"), compares.group("second"), retriever)
     if not _ASKS_YEARS.search(question):
         return None
     parts = _event_parts(question)
@@ -92,7 +95,8 @@ def year_difference(question: str, retriever, min_similarity: float = 0.45) -> Y
 _HOW_OLD = re.compile(r"\bhow old (?:was|were|is) (?P<subject>.+?) (?:when|at the time) (?P<event>[^?]+)", re.I)
 # a year something began: "was built in 1898", "opened in 1891", "founded in 1987 by"
 _ORIGIN = re.compile(
-    r"\b(?:built|founded|opened|established|born|completed|launched|constructed|formed|created|set up)\b"
+    r"\b(?:built|founded|opened|established|born|completed|launched|constructed|formed|created|set up|began|"
+    r"started|proposed|introduced)\b"
     r"[^.;]{0,30}?\b(1[6-9]\d\d|20\d\d)\b",
     re.I,
 )
@@ -109,6 +113,20 @@ def age_at(subject: str, event: str, retriever, min_similarity: float) -> YearDi
     if later is None or later[0] < min_similarity or later[2] < y1:
         return None
     return YearDifference(later[2] - y1, [(s1, y1), (later[1], later[2])])
+
+
+_OLDER = re.compile(
+    r"\bhow (?:many years|much) (?:older|younger|newer) (?:is|was|are|were) (?P<first>.+?) than (?P<second>[^?]+)", re.I
+)
+
+
+def age_difference(first: str, second: str, retriever) -> YearDifference | None:
+    """ "How many years older is the museum than the company?": between the years each began."""
+    a, b = _origin_year(first, retriever), _origin_year(second, retriever)
+    if a is None or b is None or a[0] == b[0]:
+        return None
+    (s1, y1), (s2, y2) = sorted([a, b], key=lambda x: x[1])
+    return YearDifference(y2 - y1, [(s1, y1), (s2, y2)])
 
 
 def _origin_year(subject: str, retriever) -> tuple[int, int] | None:
