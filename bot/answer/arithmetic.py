@@ -95,8 +95,7 @@ def year_difference(question: str, retriever, min_similarity: float = 0.45) -> Y
 _HOW_OLD = re.compile(r"\bhow old (?:was|were|is) (?P<subject>.+?) (?:when|at the time) (?P<event>[^?]+)", re.I)
 # a year something began: "was built in 1898", "opened in 1891", "founded in 1987 by"
 _ORIGIN = re.compile(
-    r"\b(?:built|founded|opened|established|born|completed|launched|constructed|formed|created|set up|began|"
-    r"started|proposed|introduced)\b"
+    r"\b(?:built|founded|opened|established|born|completed|launched|constructed|formed|created|set up)\b"
     r"[^.;]{0,30}?\b(1[6-9]\d\d|20\d\d)\b",
     re.I,
 )
