@@ -511,3 +511,12 @@ def test_a_role_written_out_is_matched_whole() -> None:
 @pytest.mark.parametrize(("question", "kind"), [("where did he go and why?", "place"), ("why did he go?", "reason")])
 def test_where_and_why(question: str, kind: str) -> None:
     assert question_type(question).name == kind
+
+
+def test_a_detail_asked_for_is_what_ranks_a_sentence_as_typed() -> None:
+    """ "What date did it sink?" is typed by a calendar day, so a sentence with only a year does not take
+    the lead and then fail the check for a day."""
+    kind = question_type("what date did the ship go down?")
+    assert kind.matches("She sank during a storm on 11 November 1912.")
+    assert not kind.matches("She was built in 1898 and sank in 1912.")
+    assert not question_type("how tall is the tower?").matches("The tower cost £12m in 2020.")

@@ -146,7 +146,10 @@ class QuestionType:
         return words.get(self.detail or self.name, self.detail or self.name)
 
     def matches(self, sentence: str) -> bool:
-        """Whether a sentence carries this type of answer (used to rank candidates)."""
+        """Whether a sentence carries this type of answer (used to rank candidates); with a detail, the
+        detail ("what exact date" wants a calendar day, "how tall" a length)."""
+        if self.detail in _DETAIL:
+            return bool(_DETAIL[self.detail].search(sentence))
         if self.name == "identity":
             return self.names_focus(sentence)
         if self.name == "number" and self.focus:  # "how many articles": a number right before "articles"
