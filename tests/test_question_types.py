@@ -520,3 +520,14 @@ def test_a_detail_asked_for_is_what_ranks_a_sentence_as_typed() -> None:
     assert kind.matches("She sank during a storm on 11 November 1912.")
     assert not kind.matches("She was built in 1898 and sank in 1912.")
     assert not question_type("how tall is the tower?").matches("The tower cost £12m in 2020.")
+
+
+@pytest.mark.parametrize(
+    ("question", "head"),
+    [("who was captain of the Corvina?", "captain"), ("who is ceo of acme?", "ceo"), ("Who is Robert Dover?", "")],
+)
+def test_who_was_role_of_asks_for_a_name_for_that_role(question: str, head: str) -> None:
+    kind = question_type(question)
+    assert kind.focus == head and not kind.required
+    if head == "captain":
+        assert kind.matches("She sailed with 23 crew under Captain William Hale.")

@@ -363,6 +363,9 @@ _WHO_VERB = re.compile(
 )
 
 
+_WHO_ROLE = re.compile(r"\bwho\s*(?:is|was|'s|’s)\s+((?-i:[a-z])[\w\-]*)\s+(?:of|at|for|in)\b", re.I)
+
+
 def who_verb(folded_question: str) -> str:
     """The past-tense verb of "who <verb>ed ...?" ("who led the survey?" -> "led"); empty otherwise."""
     match = _WHO_VERB.search(folded_question)
@@ -383,6 +386,10 @@ def question_type(question: str, context: str = "") -> QuestionType:
     if head:
         return QuestionType("identity", required=True, focus=head, known=known, synonyms=ROLE_WORDS.get(head, ()))
     folded = re.sub(r"\b(how|what|who|where|when|why)s\b", _standard_question_word, fold(question))
+    role = _WHO_ROLE.search(question)
+    if role and fold(role.group(1)) not in STOPWORDS:  # "who was captain of the Corvina?": a name for "captain"
+        head = fold(role.group(1))
+        return QuestionType("identity", focus=head, known=known, synonyms=ROLE_WORDS.get(head, ()))
     for pattern, kind in _RULES:
         if re.search(pattern, folded):
             focus = count_focus(folded) if kind.name == "number" and not kind.detail else ""
