@@ -531,3 +531,20 @@ def test_who_was_role_of_asks_for_a_name_for_that_role(question: str, head: str)
     assert kind.focus == head and not kind.required
     if head == "captain":
         assert kind.matches("She sailed with 23 crew under Captain William Hale.")
+
+
+@pytest.mark.parametrize(
+    ("question", "detail"),
+    [
+        ("how many tons of coal was on board?", "weight"),
+        ("how many km is the route?", "length"),
+        ("how many days did it last?", "duration"),
+        ("how many people came?", ""),
+    ],
+)
+def test_a_counted_unit_needs_an_amount_in_that_unit(question: str, detail: str) -> None:
+    kind = question_type(question)
+    assert kind.detail == detail
+    if detail == "weight":
+        assert not kind.answered_by("She carried a cargo of coal and 23 crew.")
+        assert kind.answered_by("She carried 1,200 tons of coal.")

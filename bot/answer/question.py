@@ -106,8 +106,11 @@ _MEASURE = {  # a number with a unit of what is measured: "how tall" needs metre
         ("length", _LENGTH_UNITS),
         ("weight", _WEIGHT_UNITS),
         ("duration or length", f"{_TIME_UNITS}|{_LENGTH_UNITS}"),
+        ("duration", _TIME_UNITS),
     )
 }
+# "how many tonnes/km/days": the counted noun is a unit, so the answer needs an amount in that unit
+_UNIT_DETAILS = (("length", _LENGTH_UNITS), ("weight", _WEIGHT_UNITS), ("duration", _TIME_UNITS))
 # a cause or purpose, said in so many words
 _REASON = re.compile(
     r"\b(because|due to|owing to|thanks to|as a result|result of|caused|causes?|reasons?|led to|leads to|"
@@ -247,7 +250,7 @@ def count_focus(folded_question: str) -> str:
         return ""
     phrase = []
     for word in match.group(1).split():
-        if word in STOPWORDS or word in _NOT_IN_A_NOUN_PHRASE or len(word) < 3:
+        if word in STOPWORDS or word in _NOT_IN_A_NOUN_PHRASE or len(word) < 2:
             break
         phrase.append(word)
     plurals = [w for w in phrase if w in _PLURALS or (w.endswith("s") and not w.endswith("ss"))]
@@ -394,7 +397,8 @@ def question_type(question: str, context: str = "") -> QuestionType:
         if re.search(pattern, folded):
             focus = count_focus(folded) if kind.name == "number" and not kind.detail else ""
             action = who_verb(folded) if kind.name == "person" else ""
-            return replace(kind, known=known, focus=focus, action=action)
+            unit = next((d for d, units in _UNIT_DETAILS if focus and re.fullmatch(units, focus)), kind.detail)
+            return replace(kind, known=known, focus=focus, action=action, detail=unit)
     head = which_head(question)
     if head:  # a name tied to the noun is preferred, not required: "what weapons" may be answered without one
         return QuestionType("identity", focus=head, known=known, synonyms=ROLE_WORDS.get(head, ()))
