@@ -21,6 +21,7 @@ from bot.answer.arithmetic import _event_parts, dated_years
         ("In 2011, ten years after the 2001 attacks, he resigned.", [2011, 2001]),  # "after" counts back
         ("She served 5 years on the board from 1990.", [1990]),
         ("Nothing here is dated.", []),
+        ("It opened on 8 March 2025, two years later than planned.", [2025]),  # a comparison, no event
     ],
 )
 def test_dated_years(sentence: str, years: list[int]) -> None:

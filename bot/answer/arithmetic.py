@@ -35,7 +35,8 @@ def _event_parts(question: str) -> list[str]:
     return parts
 
 
-_LATER = re.compile(r"\b(\d{1,2}|" + "|".join(NUMBER_VALUES) + r")\s+years?\s+(later|afterwards)\b", re.I)
+# "eight years later" dates an event; "two years later than planned" compares, and does not
+_LATER = re.compile(r"\b(\d{1,2}|" + "|".join(NUMBER_VALUES) + r")\s+years?\s+(later|afterwards)\b(?!\s+than)", re.I)
 
 
 def dated_years(text: str) -> list[int]:
