@@ -236,16 +236,12 @@ class ExtractiveAnswerer:
         r = self.retriever
         query_terms = set(terms(question))
         feature_weights = weights or WEIGHTS
-        term_weights = {t: FOLLOW_UP_CONTEXT_WEIGHT * r.idf(t) for t in set(terms(context))}
-        term_weights |= {t: r.idf(t) for t in query_terms}
-        term_weights |= self.name_weights(question, term_weights)
+        term_weights = self.term_weights(question, context)
         seen = " ".join(context.split())
         total = sum(term_weights.values()) or 1.0
         rank_of = {chunk: rank for rank, chunk in enumerate(retrieval.ranked_chunks)}
-        candidates = {s for chunk in rank_of for s in r.chunk_sentences[chunk]}
-        candidates |= {int(s) for s in np.argsort(-retrieval.sentence_scores)[:BEST_SENTENCES]}
         scored = []
-        for s in (c for c in candidates if r.quotable[c]):
+        for s in self.candidates(retrieval, rank_of):
             sentence_terms = r.sentence_terms[s]
             features = {
                 "dense": float(retrieval.sentence_scores[s]),
@@ -267,6 +263,20 @@ class ExtractiveAnswerer:
             scored.append(Scored(s, score, bool(features["typed"]), features, topical))
         scored.sort(key=lambda x: x.score, reverse=True)
         return scored
+
+    def term_weights(self, question: str, context: str = "") -> dict[str, float]:
+        """How much each word counts in the overlap: its rarity (IDF), less for the earlier turn of a
+        follow-up, and a name of several words as one word."""
+        weights = {t: FOLLOW_UP_CONTEXT_WEIGHT * self.retriever.idf(t) for t in set(terms(context))}
+        weights |= {t: self.retriever.idf(t) for t in terms(question)}
+        return weights | self.name_weights(question, weights)
+
+    def candidates(self, retrieval: Retrieval, rank_of: dict[int, int]) -> list[int]:
+        """The quotable sentences of the top passages, and the best sentences anywhere."""
+        r = self.retriever
+        found = {s for chunk in rank_of for s in r.chunk_sentences[chunk]}
+        found |= {int(s) for s in np.argsort(-retrieval.sentence_scores)[:BEST_SENTENCES]}
+        return [s for s in found if r.quotable[s]]
 
     def name_weights(self, question: str, term_weights: dict[str, float]) -> dict[str, float]:
         """A name of several words ("Calder Basin Water") weighs as one word, its rarest: otherwise
