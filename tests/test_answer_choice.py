@@ -13,6 +13,7 @@ from bot.answer.extractive import Scored, decades_asked, period_prefix
 from bot.answer.pipeline import QAPipeline
 from bot.answer.question import question_type, role_words_in
 from bot.answer.retriever import is_quotable
+from bot.answer.text import stem
 
 CORPUS = {
     "library.md": (
@@ -257,3 +258,12 @@ def test_a_number_with_thousands_separators_is_one_number(pipeline: QAPipeline) 
 def test_how_much_older_one_thing_is_than_another_is_computed(pipeline: QAPipeline) -> None:
     answer = pipeline.answer("how many years older is the ashford library than the harbour ferry?")
     assert answer.answered and answer.answer.startswith("107 years")  # 1891 to 1998
+
+
+@pytest.mark.parametrize(
+    ("forms"),
+    [("stop", "stopped", "stopping"), ("plan", "planned", "planning"), ("run", "running"), ("fall", "falling")],
+)
+def test_word_forms_share_a_stem(forms: tuple[str, ...]) -> None:
+    """ "planning" meets "plan": the consonant doubled before -ed/-ing is undone."""
+    assert len({stem(f) for f in forms}) == 1
