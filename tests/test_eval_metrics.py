@@ -29,8 +29,8 @@ from bot.eval.runner import EvalRun, ItemResult, run_eval, score_item, summarise
 
 def test_normalise_variants_by_hand() -> None:
     spaced, removed = normalise_variants("“Hello,”   World’s\tEND!  11,000")
-    assert spaced == " hello world s end 11 000 "
-    assert removed == " hello worlds end 11000 "
+    assert spaced == " hello world s end 11 000"
+    assert removed == " hello worlds end 11000"
 
 
 @pytest.mark.parametrize(
@@ -49,6 +49,7 @@ def test_normalise_variants_by_hand() -> None:
         ("the 1950–1953 Korean War", "1950-1953"),  # en dash
         ("the ﬁrst summit", "first summit"),  # NFKC folds the ligature
         ("It remains valid indefinitely.", "valid indefinitely"),
+        ("streets adorned with large portraits", "portrait"),  # a plural of the accepted answer
     ],
 )
 def test_contains_matches_after_normalisation(haystack: str, needle: str) -> None:
@@ -60,13 +61,15 @@ def test_contains_matches_after_normalisation(haystack: str, needle: str) -> Non
     [
         ("the treaty came into force in 2024", "24"),  # a number inside a longer number
         ("in 111,000 homes", "11,000"),
+        ("13 people and 130 more", "130 people"),
+        ("over 130 days", "13"),  # a number inside a longer number, at its start
         ("new software", "war"),  # a word inside a longer word
         ("the Aurus limousine", "Aurus car"),
         ("anything at all", ""),  # nothing to find never matches
         ("anything at all", " !?… "),
     ],
 )
-def test_contains_matches_whole_words_only(haystack: str, needle: str) -> None:
+def test_contains_matches_from_the_start_of_a_word_only(haystack: str, needle: str) -> None:
     assert not contains(haystack, needle)
 
 

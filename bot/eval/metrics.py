@@ -13,18 +13,25 @@ def _base(text: str) -> str:
 
 
 def normalise_variants(text: str) -> tuple[str, str]:
-    """(punctuation to space, punctuation removed), each with whitespace collapsed and padded with spaces
-    so that a match is a match of whole words."""
+    """(punctuation to space, punctuation removed), each with whitespace collapsed and led by a space, so
+    that a match starts at the start of a word."""
     base = _base(text)
     spaced = re.sub(r"[\W_]+", " ", base).strip()
     removed = re.sub(r"\s+", " ", re.sub(r"[^\w\s]+|_", "", base)).strip()
-    return f" {spaced} ", f" {removed} "
+    return f" {spaced}", f" {removed}"
 
 
 def contains(haystack: str, needle: str) -> bool:
-    """True when the needle occurs in the haystack under either normalisation."""
+    """True when the needle occurs in the haystack under either normalisation, starting at a word (and a
+    number ending with one): the scoring rules' "occurs", except that "24" is not found in "2024" nor
+    "war" in "software"; an accepted "portrait" is found in "portraits", as the answers expect."""
     h, n = normalise_variants(haystack), normalise_variants(needle)
-    return any(nv.strip() and nv in hv for hv, nv in zip(h, n, strict=True))
+    return any(nv.strip() and re.search(_as_found(nv), hv) for hv, nv in zip(h, n, strict=True))
+
+
+def _as_found(needle: str) -> str:
+    """A number must end where the haystack's number ends: "13" is not found in "130"."""
+    return re.escape(needle) + (r"(?!\d)" if needle[-1].isdigit() else "")
 
 
 def answer_correct(body: str, answered: bool, answers: list[str], max_chars: int = 400) -> bool:
