@@ -35,7 +35,8 @@ CORPUS = {
     "ferry.txt": (
         "The harbour ferry was launched in 1998 by the island council after a long campaign. "
         "In 2019 the ferry carried 41,000 passengers across the strait. "
-        "Greta Lund, chief executive of the ferry company, said fares would rise in the spring.\n"
+        "Greta Lund, chief executive of the ferry company, said fares would rise in the spring. "
+        "Captain Roy Hale of the harbour ferry was born in 1951 on the island.\n"
     ),
 }
 
@@ -262,8 +263,26 @@ def test_how_much_older_one_thing_is_than_another_is_computed(pipeline: QAPipeli
 
 @pytest.mark.parametrize(
     ("forms"),
-    [("stop", "stopped", "stopping"), ("plan", "planned", "planning"), ("run", "running"), ("fall", "falling")],
+    [
+        ("stop", "stopped", "stopping"),
+        ("plan", "planned", "planning"),
+        ("run", "running"),
+        ("fall", "falling"),
+        ("add", "added", "adding"),  # "add" is no doubled "ad"
+        ("egg", "egged"),
+    ],
 )
 def test_word_forms_share_a_stem(forms: tuple[str, ...]) -> None:
     """ "planning" meets "plan": the consonant doubled before -ed/-ing is undone."""
     assert len({stem(f) for f in forms}) == 1
+
+
+def test_a_beginning_belongs_to_the_subject_that_opens_its_clause(pipeline: QAPipeline) -> None:
+    """ "Captain Roy Hale of the harbour ferry was born in 1951" is the captain's birth, not the ferry's."""
+    answer = pipeline.answer("how old was the harbour ferry when it carried 41,000 passengers?")
+    assert answer.answer.startswith("21 years")  # launched 1998, not 1951
+
+
+def test_an_age_comparison_the_documents_contradict_is_not_computed(pipeline: QAPipeline) -> None:
+    answer = pipeline.answer("how many years younger is the ashford library than the harbour ferry?")
+    assert "computed" not in answer.answer  # the library (1891) is the older one

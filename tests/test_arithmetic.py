@@ -22,6 +22,7 @@ from bot.answer.arithmetic import _event_parts, dated_years
         ("She served 5 years on the board from 1990.", [1990]),
         ("Nothing here is dated.", []),
         ("It opened on 8 March 2025, two years later than planned.", [2025]),  # a comparison, no event
+        ("It opened in 2001 and closed two years later thanks to cuts.", [2003, 2001]),
     ],
 )
 def test_dated_years(sentence: str, years: list[int]) -> None:
@@ -43,6 +44,7 @@ def test_dated_years(sentence: str, years: list[int]) -> None:
             "how many years after the corvina sank was the wreck first picked up on sonar?",
             ["corvina sank", "wreck first picked up on sonar"],
         ),
+        ("How many years after the bridge was built did it collapse?", ["bridge built", "it collapse"]),
     ],
 )
 def test_event_parts(question: str, parts: list[str]) -> None:

@@ -524,7 +524,14 @@ def test_a_detail_asked_for_is_what_ranks_a_sentence_as_typed() -> None:
 
 @pytest.mark.parametrize(
     ("question", "head"),
-    [("who was captain of the Corvina?", "captain"), ("who is ceo of acme?", "ceo"), ("Who is Robert Dover?", "")],
+    [
+        ("who was captain of the Corvina?", "captain"),
+        ("who is ceo of acme?", "ceo"),
+        ("Who is Robert Dover?", ""),
+        ("who was born in Leeds?", ""),
+        ("who was killed in the crash?", ""),
+        ("who was responsible for the attack?", ""),
+    ],
 )
 def test_who_was_role_of_asks_for_a_name_for_that_role(question: str, head: str) -> None:
     kind = question_type(question)

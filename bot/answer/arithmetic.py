@@ -10,8 +10,9 @@ import numpy as np
 from bot.answer.text import NUMBER_VALUES, YEAR, terms
 
 _ASKS_YEARS = re.compile(r"\bhow many years\b|\bhow long (after|before|between|apart)\b", re.I)
-# "how many years after the Corvina sank was the wreck found?": the auxiliary ends the first event too
-_SPLIT = re.compile(r"\b(?:between|and|after|before|until|till|since|did|when|was|were|had)\b", re.I)
+_SPLIT = re.compile(r"\b(?:between|and|after|before|until|till|since|did|when)\b", re.I)
+# "how many years after the Corvina sank was the wreck found?": there the auxiliary ends the first event
+_SPLIT_AT_AUXILIARY = re.compile(r"\b(?:was|were|had)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -24,8 +25,9 @@ def _event_parts(question: str) -> list[str]:
     """The two event descriptions of 'how many years between X and Y' style questions."""
     body = _ASKS_YEARS.sub(" ", question)
     body = re.sub(r"\b(apart|passed|elapsed|later|earlier|does|the|there)\b", " ", body, flags=re.I)
-    parts = [" ".join(p.strip(" ?,.").split()) for p in _SPLIT.split(body)]
-    parts = [p for p in parts if len(p.split()) >= 2][:2]
+    parts = _two_events(_SPLIT.split(_SPLIT_AT_AUXILIARY.sub(" ", body)))
+    if len(parts) < 2:
+        parts = _two_events([p for part in _SPLIT.split(body) for p in _SPLIT_AT_AUXILIARY.split(part)])
     if len(parts) == 2:  # "the 2000 one" means "the 2000 <head noun of the first event>"
         parts[1] = re.sub(r"\bones?\b", parts[0].split()[-1], parts[1])
         # "between Putin backing X and his first meeting" : "his" is the first event's named subject
@@ -35,8 +37,13 @@ def _event_parts(question: str) -> list[str]:
     return parts
 
 
+def _two_events(pieces: list[str]) -> list[str]:
+    parts = [" ".join(p.strip(" ?,.").split()) for p in pieces]
+    return [p for p in parts if len(p.split()) >= 2][:2]
+
+
 # "eight years later" dates an event; "two years later than planned" compares, and does not
-_LATER = re.compile(r"\b(\d{1,2}|" + "|".join(NUMBER_VALUES) + r")\s+years?\s+(later|afterwards)\b(?!\s+than)", re.I)
+_LATER = re.compile(r"\b(\d{1,2}|" + "|".join(NUMBER_VALUES) + r")\s+years?\s+(later|afterwards)\b(?!\s+than\b)", re.I)
 
 
 def dated_years(text: str) -> list[int]:
@@ -79,7 +86,8 @@ def year_difference(question: str, retriever, min_similarity: float = 0.45) -> Y
         return age_at(asks_age.group("subject"), asks_age.group("event"), retriever, min_similarity)
     compares = _OLDER.search(question)
     if compares:
-        return age_difference(compares.group("first"), compares.group("second"), retriever)
+        older = compares.group("comparison").lower() == "older"
+        return age_difference(compares.group("first"), compares.group("second"), retriever, older)
     if not _ASKS_YEARS.search(question):
         return None
     parts = _event_parts(question)
@@ -103,8 +111,9 @@ _ORIGIN = re.compile(
 
 
 def age_at(subject: str, event: str, retriever, min_similarity: float) -> YearDifference | None:
-    """ "How old was the Corvina when she sank?": the year the subject began (a sentence naming it, or the
-    one after such a sentence, "It was founded in 1987"), to the year of the event, dated like any event."""
+    """ "How old was the Corvina when she sank?": the year the subject began ("The Corvina was built in
+    1898"; "It was founded in 1987" after a sentence naming it), to the year of the event, dated like any
+    event."""
     origin = _origin_year(subject, retriever)
     if origin is None:
         return None
@@ -116,31 +125,40 @@ def age_at(subject: str, event: str, retriever, min_similarity: float) -> YearDi
 
 
 _OLDER = re.compile(
-    r"\bhow (?:many years|much) (?:older|younger|newer) (?:is|was|are|were) (?P<first>.+?) than (?P<second>[^?]+)", re.I
+    r"\bhow (?:many years|much) (?P<comparison>older|younger|newer) (?:is|was|are|were) (?P<first>.+?) than "
+    r"(?P<second>[^?]+)",
+    re.I,
 )
 
 
-def age_difference(first: str, second: str, retriever) -> YearDifference | None:
-    """ "How many years older is the museum than the company?": between the years each began."""
+def age_difference(first: str, second: str, retriever, older: bool = True) -> YearDifference | None:
+    """ "How many years older is the museum than the company?": between the years each began; nothing
+    when the documents have it the other way round (a false premise is answered as any question)."""
     a, b = _origin_year(first, retriever), _origin_year(second, retriever)
-    if a is None or b is None or a[0] == b[0]:
+    if a is None or b is None or a[0] == b[0] or (a[1] < b[1]) != older:
         return None
     (s1, y1), (s2, y2) = sorted([a, b], key=lambda x: x[1])
     return YearDifference(y2 - y1, [(s1, y1), (s2, y2)])
 
 
 def _origin_year(subject: str, retriever) -> tuple[int, int] | None:
-    """The sentence and year the subject began, from the sentences that name most of its words."""
+    """The sentence and year the subject began: a sentence whose clause before "built/founded/…" opens with
+    one of the subject's words ("The Corvina was built in 1898", not "Captain Hale of the Corvina was born
+    in 1861"), or with a pronoun after a sentence that opens so ("It was founded in 1987")."""
     wanted = set(terms(subject))
-    if not wanted:
-        return None
     best = None
-    for s, sentence_terms in enumerate(retriever.sentence_terms):
-        match = _ORIGIN.search(retriever.sentences[s].text)
-        if not match or not retriever.quotable[s]:
+    for s, sentence in enumerate(retriever.sentences):
+        match = _ORIGIN.search(sentence.text)
+        if not match or not retriever.quotable[s] or not wanted:
             continue
-        named = sentence_terms | (retriever.sentence_terms[s - 1] if s else frozenset())
-        share = len(wanted & named) / len(wanted)
-        if share >= 0.5 and (best is None or share > best[0]):
+        opening = terms(sentence.text[: match.start()])[:1]
+        if (
+            re.match(r"\s*(it|she|he|they)\b", sentence.text, re.I)
+            and s
+            and retriever.sentences[s - 1].doc_id == sentence.doc_id
+        ):
+            opening = terms(retriever.sentences[s - 1].text)[:1]
+        share = len(wanted & retriever.sentence_terms[s]) / len(wanted)
+        if opening and opening[0] in wanted and (best is None or share > best[0]):
             best = (share, s, int(match.group(1)))
     return (best[1], best[2]) if best else None

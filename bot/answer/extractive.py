@@ -179,7 +179,8 @@ class ExtractiveAnswerer:
         if is_shouted(question):  # in an all-caps question every word looks like an acronym
             found = [m for m in found if not is_acronym(m)]
         names = [m for m in found if fold(m) not in self.known_words and not role_words_in(m)]
-        numbers = [w for w in words(question) if w.isdigit()]  # "41,000" is one number, as in the passages
+        # "41,000" is one number, as in the passages; "7.5" is checked too
+        numbers = [w for w in words(question) if re.fullmatch(r"\d+(?:\.\d+)?", w)]
         if not names and not numbers:
             return []
         passages = [h.chunk.text for h in retrieval.hits]

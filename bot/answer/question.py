@@ -110,7 +110,8 @@ _MEASURE = {  # a number with a unit of what is measured: "how tall" needs metre
     )
 }
 # "how many tonnes/km/days": the counted noun is a unit, so the answer needs an amount in that unit
-_UNIT_DETAILS = (("length", _LENGTH_UNITS), ("weight", _WEIGHT_UNITS), ("duration", _TIME_UNITS))
+# ("pounds" is left out: "how many pounds did the tickets cost?" asks for money)
+_UNIT_DETAILS = (("length", _LENGTH_UNITS), ("weight", _WEIGHT_UNITS.replace("|pounds", "")), ("duration", _TIME_UNITS))
 # a cause or purpose, said in so many words
 _REASON = re.compile(
     r"\b(because|due to|owing to|thanks to|as a result|result of|caused|causes?|reasons?|led to|leads to|"
@@ -235,26 +236,25 @@ def has_number(text: str) -> bool:
     return bool(_NUMBER.search(_DATE_NUMBERS.sub(" ", text)))
 
 
-_COUNTED = re.compile(r"\bhow many\s+(?:(?:more|other|new|of|the|such)\s+)*((?:[a-z][a-z\-]+\s*){1,4})")
+_COUNTED = re.compile(r"\bhow many\s+(?:(?:more|other|new|of|the|such)\s+)*((?:[a-z][a-z\-]+(?:\s+|$)){1,4})")
 COUNT_GAP = 2  # words allowed between a number and the thing it counts ("23 new articles")
 _PLURALS = frozenset({"people", "children", "men", "women", "staff", "crew", "police", "cattle", "sheep", "fish"})
-_NOT_IN_A_NOUN_PHRASE = frozenset({"did", "do", "does", "were", "are", "was", "is", "have", "has", "had", "will"})
 
 
 def count_focus(folded_question: str) -> str:
-    """The thing a "how many" question counts: the last plural of the phrase after "how many" ("how many
-    more troops" -> "troops", "how many marathon runners went" -> "runners", "how many people live" ->
-    "people"), else its first word; empty when that is not a noun ("how many did they sell?")."""
+    """The thing a "how many" question counts: the first plural of the phrase after "how many" ("how many
+    more troops" -> "troops", "how many marathon runners went" -> "runners", "how many seats Labour
+    holds" -> "seats"), else its first word; empty when that is not a noun ("how many did they sell?")."""
     match = _COUNTED.search(folded_question)
     if not match:
         return ""
     phrase = []
     for word in match.group(1).split():
-        if word in STOPWORDS or word in _NOT_IN_A_NOUN_PHRASE or len(word) < 2:
+        if word in STOPWORDS:
             break
         phrase.append(word)
     plurals = [w for w in phrase if w in _PLURALS or (w.endswith("s") and not w.endswith("ss"))]
-    return plurals[-1] if plurals else phrase[0] if phrase else ""
+    return plurals[0] if plurals else phrase[0] if phrase else ""
 
 
 @lru_cache(maxsize=256)
@@ -366,6 +366,17 @@ _WHO_VERB = re.compile(
 )
 
 
+_NOT_A_ROLE = ("ed", "ing", "ible", "able", "ful", "ous")
+_PARTICIPLES = frozenset(
+    {"born", "known", "seen", "given", "taken", "shown", "chosen", "written", "driven", "hurt", "left"}
+)
+
+
+def is_participle_or_adjective(word: str) -> bool:
+    """ "born", "killed", "responsible": what follows "who was" without being a role ("captain")."""
+    return word in STOPWORDS or word in _PARTICIPLES or word in _IRREGULAR_PAST.split("|") or word.endswith(_NOT_A_ROLE)
+
+
 _WHO_ROLE = re.compile(r"\bwho\s*(?:is|was|'s|’s)\s+((?-i:[a-z])[\w\-]*)\s+(?:of|at|for|in)\b", re.I)
 
 
@@ -390,7 +401,8 @@ def question_type(question: str, context: str = "") -> QuestionType:
         return QuestionType("identity", required=True, focus=head, known=known, synonyms=ROLE_WORDS.get(head, ()))
     folded = re.sub(r"\b(how|what|who|where|when|why)s\b", _standard_question_word, fold(question))
     role = _WHO_ROLE.search(question)
-    if role and fold(role.group(1)) not in STOPWORDS:  # "who was captain of the Corvina?": a name for "captain"
+    if role and not is_participle_or_adjective(fold(role.group(1))):
+        # "who was captain of the Corvina?": a name for "captain" (not "who was born in Leeds?")
         head = fold(role.group(1))
         return QuestionType("identity", focus=head, known=known, synonyms=ROLE_WORDS.get(head, ()))
     for pattern, kind in _RULES:

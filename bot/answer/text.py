@@ -235,7 +235,7 @@ def stem(word: str) -> str:
     ):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
             word = word[: -len(suffix)] + keep
-            if suffix in ("ing", "ed") and word[-1] == word[-2] and word[-1] in "bdgmnprt":
+            if suffix in ("ing", "ed") and len(word) >= 4 and word[-1] == word[-2] and word[-1] in "bdgmnprt":
                 word = word[:-1]  # "stopped", "running", "planned": the consonant doubled before the ending
             break
     return word.rstrip("e") if len(word) > 4 else word

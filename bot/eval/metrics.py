@@ -22,16 +22,29 @@ def normalise_variants(text: str) -> tuple[str, str]:
 
 
 def contains(haystack: str, needle: str) -> bool:
-    """True when the needle occurs in the haystack under either normalisation, starting at a word (and a
-    number ending with one): the scoring rules' "occurs", except that "24" is not found in "2024" nor
-    "war" in "software"; an accepted "portrait" is found in "portraits", as the answers expect."""
+    """True when the needle occurs in the haystack under either normalisation, as whole words (a word may
+    take a plural ending) and whole numbers: the scoring rules' "occurs", except that "24" is not found
+    in "2024" nor "war" in "software"; an accepted "portrait" is found in "portraits", as the answers expect."""
     h, n = normalise_variants(haystack), normalise_variants(needle)
-    return any(nv.strip() and re.search(_as_found(nv), hv) for hv, nv in zip(h, n, strict=True))
+    found = any(nv.strip() and re.search(_as_found(nv), hv) for hv, nv in zip(h, n, strict=True))
+    return found and _same_number(haystack, needle)
 
 
 def _as_found(needle: str) -> str:
-    """A number must end where the haystack's number ends: "13" is not found in "130"."""
-    return re.escape(needle) + (r"(?!\d)" if needle[-1].isdigit() else "")
+    """A word may take a plural ending ("portrait" in "portraits", not "US" in "use"); a number must end
+    where the haystack's number ends ("13" is not found in "130")."""
+    return re.escape(needle) + (r"(?!\d)" if needle[-1].isdigit() else r"(?:e?s)?\b")
+
+
+def _same_number(haystack: str, needle: str) -> bool:
+    """A needle ending in a number finds that whole number, decimals and thousands included: "5" is not in
+    "5,000", "£2" not in "£2.5m", "1.5" not in "15"."""
+    number = re.search(r"\d[\d,.]*$", _base(needle).strip())
+    if not number:
+        return True
+    value = re.sub(r"(?<=\d),(?=\d)", "", number.group(0)).rstrip(".,")
+    text = re.sub(r"(?<=\d),(?=\d)", "", _base(haystack))
+    return bool(re.search(rf"(?<![\d.]){re.escape(value)}(?![.,]?\d)", text))
 
 
 def answer_correct(body: str, answered: bool, answers: list[str], max_chars: int = 400) -> bool:
