@@ -48,7 +48,7 @@ def relevance_of_choices(corpus: Path | None, files: list[Path]) -> list[tuple[f
             continue
         if candidates[0].score < extractive.DECLINE_BELOW:
             continue
-        best = answerer.lead(candidates, kind)  # the sentence the floor is checked on in `choose`
+        best = answerer.lead(candidates, kind, retrieval)  # the sentence the floor is checked on in `choose`
         quoted = answerer.span_text(answerer.window(best.sentence, retrieval, kind))
         good = item.answerable and any(contains(quoted, a) for a in item.answers)
         outcome = "correct" if good else ("wrong" if item.answerable else item.kind)

@@ -286,3 +286,25 @@ def test_a_beginning_belongs_to_the_subject_that_opens_its_clause(pipeline: QAPi
 def test_an_age_comparison_the_documents_contradict_is_not_computed(pipeline: QAPipeline) -> None:
     answer = pipeline.answer("how many years younger is the ashford library than the harbour ferry?")
     assert "computed" not in answer.answer  # the library (1891) is the older one
+
+
+def test_a_typed_candidate_about_the_question_is_preferred_to_one_that_is_not(pipeline: QAPipeline) -> None:
+    question = "when did the ashford library reopen?"
+    kind, retrieval = question_type(question), pipeline.retriever.run(question, 5)
+    best = replace(_candidate(pipeline, "Firefighters from three", 0.55, dense=0.4, topical=0.4), typed=False)
+    off_topic = _candidate(pipeline, "launched in 1998", 0.54, dense=0.05, topical=0.0)
+    reopening = _candidate(pipeline, "reopened on 4 September", 0.50, dense=0.3, topical=0.3)
+    chosen, _ = pipeline.extractive.choose(question, [best, off_topic, reopening], kind, retrieval)
+    assert chosen is not None and chosen[0] is reopening
+
+
+def test_a_neighbour_giving_what_is_asked_keeps_the_best_sentence(pipeline: QAPipeline) -> None:
+    """The best sentence names no number, the one after it does: the quote is the two together, not an
+    off-topic numbered sentence from elsewhere."""
+    question = "how long did the fire crews fight the blaze?"
+    kind, retrieval = question_type(question), pipeline.retriever.run(question, 5)
+    best = replace(_candidate(pipeline, "no sprinklers at the time", 0.55, dense=0.4, topical=0.4), typed=False)
+    elsewhere = _candidate(pipeline, "41,000 passengers", 0.54, dense=0.3, topical=0.2)
+    chosen, _ = pipeline.extractive.choose(question, [best, elsewhere], kind, retrieval)
+    assert chosen is not None and chosen[0] is best
+    assert "six hours" in pipeline.extractive.span_text(chosen[1])

@@ -247,6 +247,8 @@ def test_how_many_prefers_the_number_of_the_thing_counted() -> None:
         ("how many car trips a day will it save?", "trips"),
         ("how many packs of cheese were recalled?", "packs"),
         ("how many did they sell?", ""),
+        ("how many paintings/artworks of Putin did Kim give?", "paintings"),
+        ("how many seats Labour holds", "seats"),
     ],
 )
 def test_how_many_counts_the_noun_of_its_phrase(question: str, counted: str) -> None:

@@ -110,7 +110,7 @@ class ExtractiveAnswerer:
         answer type asked for (a date for "when", a name for "who") leads when it is nearly as good."""
         if not ranked or ranked[0].score < threshold:
             return None, "nothing close enough"
-        best = self.lead(ranked, kind)
+        best = self.lead(ranked, kind, retrieval)
         # Checked on the sentence that would be quoted: when an off-topic sentence carrying the type
         # asked for scores within the margin of the best, the evidence is too weak either way ("who won
         # the 2022 world cup?" otherwise quotes a 2022 date line).
@@ -124,7 +124,7 @@ class ExtractiveAnswerer:
             return None, f"the closest passage doesn't give the {kind.described} for {', '.join(missing)}"
         return (best, span), ""
 
-    def lead(self, ranked: list[Scored], kind: QuestionType) -> Scored:
+    def lead(self, ranked: list[Scored], kind: QuestionType, retrieval: Retrieval) -> Scored:
         """The candidate to quote: strong evidence (a name bound to the question's verb, a number of the
         noun counted) among the best BEST_SENTENCES if close enough, else a candidate carrying the answer
         type when nearly as good as the best, and among near-ties of that type the one more about the question."""
@@ -134,9 +134,14 @@ class ExtractiveAnswerer:
             return strong
         if kind.name == "other":
             return best
+        # the best sentence's neighbour may give what is asked ("…a ban. Breaches face fines of £1,000.")
+        window = self.window(best.sentence, retrieval, kind) if kind.required and not best.typed else None
+        if window and is_relevant(best) and kind.matches(self.span_text(window)):
+            return best
         if not best.typed:
             margin, depth = (REQUIRED_MARGIN, REQUIRED_DEPTH) if kind.required else (TYPED_MARGIN, TYPED_DEPTH)
-            typed = next((x for x in ranked[:depth] if x.typed), None)
+            typed_ones = [x for x in ranked[:depth] if x.typed]
+            typed = next((x for x in typed_ones if is_relevant(x)), typed_ones[0] if typed_ones else None)
             # An off-topic typed candidate gives way to a best sentence clearly about the question ("who
             # drove first?": "it was Putin who took the wheel first" names no full name). A causal word is
             # weak evidence: an off-topic sentence with one never turns an answer into a decline.

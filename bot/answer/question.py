@@ -236,7 +236,7 @@ def has_number(text: str) -> bool:
     return bool(_NUMBER.search(_DATE_NUMBERS.sub(" ", text)))
 
 
-_COUNTED = re.compile(r"\bhow many\s+(?:(?:more|other|new|of|the|such)\s+)*((?:[a-z][a-z\-]+(?:\s+|$)){1,4})")
+_COUNTED = re.compile(r"\bhow many\s+(?:(?:more|other|new|of|the|such)\s+)*")
 COUNT_GAP = 2  # words allowed between a number and the thing it counts ("23 new articles")
 _PLURALS = frozenset({"people", "children", "men", "women", "staff", "crew", "police", "cattle", "sheep", "fish"})
 
@@ -248,9 +248,9 @@ def count_focus(folded_question: str) -> str:
     match = _COUNTED.search(folded_question)
     if not match:
         return ""
-    phrase = []
-    for word in match.group(1).split():
-        if word in STOPWORDS:
+    phrase = []  # up to four words, to a function word or punctuation ("paintings/artworks" -> paintings)
+    for word in re.findall(r"[a-z][a-z\-]*|[^a-z\s]+", folded_question[match.end() :])[:4]:
+        if word in STOPWORDS or not word[0].isalpha() or len(word) < 2:
             break
         phrase.append(word)
     plurals = [w for w in phrase if w in _PLURALS or (w.endswith("s") and not w.endswith("ss"))]
@@ -302,7 +302,9 @@ _RULES: list[tuple[str, QuestionType]] = [
     ),
     (
         r"\bhow much (money|did .* (pay|cost|spend|earn|get paid))|\bhow much .*\b(paid|cost|costs|worth|price|spent|"
-        r"spend|pay|earn)\b|\bwhat (was|is) the (price|cost|value)",
+        r"spend|pay|earn)\b"
+        r"|\bwhat(?:'s| was| is| were| are) the (?:[a-z\-]+ )?(price|cost|value|bill|fee|fare|salary|wage|pay|budget|"
+        r"fine|reward|prize|(?:hourly|daily|weekly|pay) rate)s?\b",
         QuestionType("money", required=True),
     ),
     (
