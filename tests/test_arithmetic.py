@@ -3,9 +3,11 @@ dates things to."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from bot.answer.arithmetic import _event_parts, dated_years
+from bot.answer.arithmetic import _best_dated_sentence, _event_parts, dated_years
+from bot.answer.types import Sentence
 
 
 @pytest.mark.parametrize(
@@ -49,3 +51,33 @@ def test_dated_years(sentence: str, years: list[int]) -> None:
 )
 def test_event_parts(question: str, parts: list[str]) -> None:
     assert _event_parts(question) == parts
+
+
+class _Embedder:
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return np.array([[1.0, 0.0]] * len(texts))
+
+
+class _Retriever:
+    """Three dated sentences whose cosine with any event is their first coordinate."""
+
+    def __init__(self, cosines: list[float], texts: list[str]) -> None:
+        self.embedder = _Embedder()
+        self.sentence_vectors = np.array([[c, (1 - c * c) ** 0.5] for c in cosines])
+        self.sentences = [Sentence(f"s{i}", "doc", i * 100, i * 100 + len(t), t) for i, t in enumerate(texts)]
+        self.quotable = [True] * len(texts)
+
+
+def test_an_event_told_beside_the_other_is_preferred_when_nearly_as_close() -> None:
+    retriever = _Retriever(
+        [0.52, 0.0, 0.0, 0.60, 0.51],
+        [
+            "The old treaty was signed in 2000.",
+            "Filler.",
+            "More filler.",
+            "Putin backed UN sanctions in 2006.",
+            "He did not meet Kim until 2019.",
+        ],
+    )
+    assert _best_dated_sentence("first meeting", retriever, 2006)[2] == 2000  # on cosine alone
+    assert _best_dated_sentence("first meeting", retriever, 2006, near=3)[2] == 2019

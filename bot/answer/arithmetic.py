@@ -60,7 +60,11 @@ def dated_years(text: str) -> list[int]:
     return derived + years
 
 
-def _best_dated_sentence(part: str, retriever, exclude_year: int | None) -> tuple[float, int, int] | None:
+def _best_dated_sentence(
+    part: str, retriever, exclude_year: int | None, near: int | None = None
+) -> tuple[float, int, int] | None:
+    """The sentence that best dates an event, and its year. `near`: the other event's sentence; one beside
+    it gets NEARBY_BONUS, as the two events of a question are often told together."""
     vector = retriever.embedder.embed([part])[0]
     scores = retriever.sentence_vectors @ vector  # raw cosine: min_similarity is calibrated on it
     own_years = [int(y) for y in YEAR.findall(part)]
@@ -73,10 +77,18 @@ def _best_dated_sentence(part: str, retriever, exclude_year: int | None) -> tupl
         years = [y for y in years if y != exclude_year]
         if years and retriever.quotable[int(s)]:
             # A year named in the question is strong evidence on its own.
-            candidate = (float(scores[s]) + (0.3 if own_years else 0.0), int(s), years[0])
+            beside = near is not None and abs(int(s) - near) <= 2 and _same_document(retriever, int(s), near)
+            candidate = (float(scores[s]) + (0.3 if own_years else 0.0) + NEARBY_BONUS * beside, int(s), years[0])
             if best is None or candidate[0] > best[0]:
                 best = candidate
     return best
+
+
+NEARBY_BONUS = 0.03
+
+
+def _same_document(retriever, a: int, b: int) -> bool:
+    return retriever.sentences[a].doc_id == retriever.sentences[b].doc_id
 
 
 def year_difference(question: str, retriever, min_similarity: float = 0.45) -> YearDifference | None:
@@ -94,7 +106,7 @@ def year_difference(question: str, retriever, min_similarity: float = 0.45) -> Y
     if len(parts) != 2:
         return None
     first = _best_dated_sentence(parts[0], retriever, None)
-    second = _best_dated_sentence(parts[1], retriever, first[2] if first else None)
+    second = _best_dated_sentence(parts[1], retriever, first[2] if first else None, first[1] if first else None)
     if not first or not second or min(first[0], second[0]) < min_similarity:
         return None
     (_, s1, y1), (_, s2, y2) = sorted([first, second], key=lambda x: x[2])
