@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
 import numpy as np
 
@@ -159,18 +160,30 @@ def _origin_year(subject: str, retriever) -> tuple[int, int] | None:
     in 1861"), or with a pronoun after a sentence that opens so ("It was founded in 1987")."""
     wanted = set(terms(subject))
     best = None
-    for s, sentence in enumerate(retriever.sentences):
-        match = _ORIGIN.search(sentence.text)
-        if not match or not retriever.quotable[s] or not wanted:
-            continue
-        opening = terms(sentence.text[: match.start()])[:1]
-        if (
-            re.match(r"\s*(it|she|he|they)\b", sentence.text, re.I)
-            and s
-            and retriever.sentences[s - 1].doc_id == sentence.doc_id
-        ):
-            opening = terms(retriever.sentences[s - 1].text)[:1]
+    for s, year, opening in _beginnings(retriever) if wanted else []:
         share = len(wanted & retriever.sentence_terms[s]) / len(wanted)
-        if opening and opening[0] in wanted and (best is None or share > best[0]):
-            best = (share, s, int(match.group(1)))
+        if opening in wanted and (best is None or share > best[0]):
+            best = (share, s, year)
     return (best[1], best[2]) if best else None
+
+
+_BEGINNINGS: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def _beginnings(retriever) -> list[tuple[int, int, str]]:
+    """(sentence, year, the word its clause opens with) for every quotable sentence saying when something
+    began; found once per retriever, as it does not depend on the question."""
+    if retriever not in _BEGINNINGS:
+        found = []
+        for s, sentence in enumerate(retriever.sentences):
+            match = _ORIGIN.search(sentence.text)
+            if not match or not retriever.quotable[s]:
+                continue
+            opening = terms(sentence.text[: match.start()])[:1]
+            pronoun = re.match(r"\s*(it|she|he|they)\b", sentence.text, re.I)
+            if pronoun and s and retriever.sentences[s - 1].doc_id == sentence.doc_id:
+                opening = terms(retriever.sentences[s - 1].text)[:1]
+            if opening:
+                found.append((s, int(match.group(1)), opening[0]))
+        _BEGINNINGS[retriever] = found
+    return _BEGINNINGS[retriever]

@@ -190,7 +190,7 @@ class ExtractiveAnswerer:
             return []
         passages = [h.chunk.text for h in retrieval.hits]
         names = [n for n in names if not (is_acronym(n) and spelled_out(n, passages))]
-        nearby = {w for text in passages for w in words(text)}
+        nearby = passage_words(retrieval)
         unknown = [n for n in numbers if n not in nearby]
         if names:
             synonyms = self.synonyms_present([fold(n) for n in names], sorted(nearby - STOPWORDS))
@@ -209,7 +209,7 @@ class ExtractiveAnswerer:
     def head_synonyms(self, head: str, retrieval: Retrieval) -> list[str]:
         """The retrieved passages' words that mean the question's head noun: "what was the name of the
         boat?" is answered by "the research vessel RV Southern Tern"."""
-        nearby = sorted({w for h in retrieval.hits for w in words(h.chunk.text)} - STOPWORDS - {head})
+        nearby = sorted(passage_words(retrieval) - STOPWORDS - {head})
         nearby = [w for w in nearby if w.isalpha() and len(w) > 2]
         if not nearby:
             return []
@@ -385,6 +385,11 @@ class ExtractiveAnswerer:
 
 _LIST_ITEM = re.compile(r"\s*(?:[-*•]|\d{1,2}[.)])\s+")
 _FUNCTION_WORDS = frozenset({"of", "the", "and", "for", "in", "on", "to", "a", "an", "&"})
+
+
+def passage_words(retrieval: Retrieval) -> set[str]:
+    """The words of the retrieved passages."""
+    return {w for hit in retrieval.hits for w in words(hit.chunk.text)}
 
 
 def spelled_out(acronym: str, texts: list[str]) -> bool:

@@ -369,14 +369,13 @@ _WHO_VERB = re.compile(
 
 
 _NOT_A_ROLE = ("ed", "ing", "ible", "able", "ful", "ous")
-_PARTICIPLES = frozenset(
-    {"born", "known", "seen", "given", "taken", "shown", "chosen", "written", "driven", "hurt", "left"}
-)
+_PARTICIPLES = frozenset(_IRREGULAR_PAST.split("|")) | {"born", "known", "seen", "given", "taken", "shown", "chosen"}
+_PARTICIPLES |= {"written", "driven", "hurt", "left"}
 
 
 def is_participle_or_adjective(word: str) -> bool:
     """ "born", "killed", "responsible": what follows "who was" without being a role ("captain")."""
-    return word in STOPWORDS or word in _PARTICIPLES or word in _IRREGULAR_PAST.split("|") or word.endswith(_NOT_A_ROLE)
+    return word in STOPWORDS or word in _PARTICIPLES or word.endswith(_NOT_A_ROLE)
 
 
 _WHO_ROLE = re.compile(r"\bwho\s*(?:is|was|'s|’s)\s+((?-i:[a-z])[\w\-]*)\s+(?:of|at|for|in)\b", re.I)
@@ -394,19 +393,23 @@ def _standard_question_word(match: re.Match[str]) -> str:
     return word if word == "how" else f"{word}'s"
 
 
+def identity(head: str, known: frozenset[str], required: bool = False) -> QuestionType:
+    """A question for a name tied to its head noun; a role word's written-out titles count as the noun."""
+    return QuestionType("identity", required=required, focus=head, known=known, synonyms=ROLE_WORDS.get(head, ()))
+
+
 def question_type(question: str, context: str = "") -> QuestionType:
     """The answer type asked for. `context` is the earlier turn a follow-up refers to: a name it already
     gave is not the new name "and who said that?" asks for."""
     known = frozenset(fold(w) for w in re.findall(r"[\w’'\-]+", f"{question} {context}"))
     head = identity_head(question)
     if head:
-        return QuestionType("identity", required=True, focus=head, known=known, synonyms=ROLE_WORDS.get(head, ()))
+        return identity(head, known, required=True)
     folded = re.sub(r"\b(how|what|who|where|when|why)s\b", _standard_question_word, fold(question))
     role = _WHO_ROLE.search(question)
     if role and not is_participle_or_adjective(fold(role.group(1))):
         # "who was captain of the Corvina?": a name for "captain" (not "who was born in Leeds?")
-        head = fold(role.group(1))
-        return QuestionType("identity", focus=head, known=known, synonyms=ROLE_WORDS.get(head, ()))
+        return identity(fold(role.group(1)), known)
     for pattern, kind in _RULES:
         if re.search(pattern, folded):
             focus = count_focus(folded) if kind.name == "number" and not kind.detail else ""
@@ -415,5 +418,5 @@ def question_type(question: str, context: str = "") -> QuestionType:
             return replace(kind, known=known, focus=focus, action=action, detail=unit)
     head = which_head(question)
     if head:  # a name tied to the noun is preferred, not required: "what weapons" may be answered without one
-        return QuestionType("identity", focus=head, known=known, synonyms=ROLE_WORDS.get(head, ()))
+        return identity(head, known)
     return QuestionType("other")
