@@ -157,9 +157,6 @@ def first_line_title(body: str, markdown: bool) -> str | None:
     return first
 
 
-
-
-
 # a byline, a list item, table row or quote, or a line that is only a date ("12 March 2024", "2024-03-12")
 _NOT_A_HEADLINE = re.compile(
     r"^(?:by\s|posted\b|[-*+|>#•]|\d+[.)]\s)"

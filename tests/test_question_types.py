@@ -557,3 +557,8 @@ def test_a_counted_unit_needs_an_amount_in_that_unit(question: str, detail: str)
     if detail == "weight":
         assert not kind.answered_by("She carried a cargo of coal and 23 crew.")
         assert kind.answered_by("She carried 1,200 tons of coal.")
+
+
+def test_a_participle_after_the_head_noun_is_not_the_head() -> None:
+    kind = question_type("who's the university professor quoted in the fishing story?")
+    assert kind.name == "identity" and kind.focus == "professor"

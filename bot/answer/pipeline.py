@@ -17,8 +17,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.answer.extractive import ExtractiveAnswerer
-from bot.answer.query import fill_ellipsis, prepare_query
+from bot.answer.query import PreparedQuery, fill_ellipsis, prepare_query
 from bot.answer.retriever import HybridRetriever, Retrieval, open_retriever
+from bot.answer.spelling import Speller
 from bot.answer.types import Answer, Turn
 from index.embedding import get_embedder
 from index.manifest import IndexMismatch
@@ -38,6 +39,7 @@ class Loaded:
     retriever: HybridRetriever
     extractive: ExtractiveAnswerer
     answerer: Any
+    speller: Speller
 
 
 def _load(settings: Settings, retriever: HybridRetriever, answerer: Any = None) -> Loaded:
@@ -46,7 +48,8 @@ def _load(settings: Settings, retriever: HybridRetriever, answerer: Any = None) 
         from bot.answer.llm import LLMAnswerer
 
         answerer = LLMAnswerer(settings, retriever, fallback=ExtractiveAnswerer(retriever))
-    return Loaded(retriever, extractive, answerer or extractive)
+    english = retriever.embedder.words() if hasattr(retriever.embedder, "words") else ()
+    return Loaded(retriever, extractive, answerer or extractive, Speller(extractive.vocabulary, english))
 
 
 class QAPipeline:
@@ -111,7 +114,7 @@ class QAPipeline:
         timings["prepare_ms"] = (time.perf_counter() - started) * 1000
         step = time.perf_counter()
         try:
-            loaded, retrieval = self._retrieve(prepared.search_text)
+            loaded, prepared, retrieval = self._retrieve(prepared)
         except IndexUnavailable as exc:
             log.warning("question not answered, the index is unavailable: %s", exc)
             timings["total_ms"] = (time.perf_counter() - started) * 1000
@@ -125,12 +128,12 @@ class QAPipeline:
         result.timings_ms = timings
         return result
 
-    def _retrieve(self, text: str) -> tuple[Loaded, Retrieval]:
+    def _retrieve(self, prepared: PreparedQuery) -> tuple[Loaded, PreparedQuery, Retrieval]:
         """Retrieve from the loaded version. If that fails, the version may have been dropped by a newer
         build: check the pointer once and retry on the newer version."""
         loaded = self._current()
         try:
-            return loaded, loaded.retriever.run(text, self.settings.top_k)
+            return self._run(loaded, prepared)
         except IndexUnavailable:
             with self._refreshing:
                 if self.loaded is loaded:
@@ -138,7 +141,12 @@ class QAPipeline:
             fresh = self.loaded
             if fresh is None or fresh is loaded:
                 raise
-            return fresh, fresh.retriever.run(text, self.settings.top_k)
+            return self._run(fresh, prepared)
+
+    def _run(self, loaded: Loaded, prepared: PreparedQuery) -> tuple[Loaded, PreparedQuery, Retrieval]:
+        """Retrieval for the question with its typos corrected against this version's documents."""
+        prepared = replace(prepared, question=loaded.speller.correct(prepared.question))
+        return loaded, prepared, loaded.retriever.run(prepared.search_text, self.settings.top_k)
 
     def _current(self) -> Loaded:
         """The loaded version. When a pointer check is due, one thread makes it in the background (loading a

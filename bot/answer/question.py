@@ -196,13 +196,17 @@ class QuestionType:
         parts = [p for p in parts if p not in STOPWORDS and p not in _CALENDAR]
         return bool(parts) and not all(p in self.known for p in parts)
 
+    def heads(self) -> list[str]:
+        """Patterns for the head noun and the passages' words for it."""
+        return [_head_pattern(self.focus, self.abbreviated), *(_whole_word(w) for w in self.synonyms)]
+
     def names_focus(self, sentence: str) -> bool:
         """A new name tied to the head noun: right after it ("the satellite Malligyong-1"), in apposition
         or as the subject of "is/was/worked as the <head>", after "the <head> was", "named"/"called", or
         before it when the head is part of the name ("the Harrow Foundation"). A long head matches on its
         first six letters, so "spokesperson" finds "spokesman"; an abbreviated one (a head the documents
         never use) as a prefix, so "prof" finds "professor"."""
-        heads = [_head_pattern(self.focus, self.abbreviated), *(_whole_word(w) for w in self.synonyms)]
+        heads = self.heads()
         head = "(?:" + "|".join(heads) + ")"
         capitalised = "(?:" + "|".join(f"(?-i:{h[0].upper()}){h[1:]}" for h in heads) + ")"
         name = r"((?-i:[A-Z])[\w’'\-]+)"
@@ -285,6 +289,8 @@ def identity_head(question: str) -> str:
     for word in re.findall(r"[\w’'\-]+", question[match.end() :]):
         lowered = fold(word)
         if lowered in STOPWORDS or (word[0].isupper() and head and head.islower()):
+            break
+        if head and is_past_participle(lowered):  # "the professor quoted in the story" -> "professor"
             break
         if lowered not in NUMBER_WORDS and lowered not in {"first", "second", "new", "old"}:
             head = word
@@ -371,6 +377,10 @@ _WHO_VERB = re.compile(
 _NOT_A_ROLE = ("ed", "ing", "ible", "able", "ful", "ous")
 _PARTICIPLES = frozenset(_IRREGULAR_PAST.split("|")) | {"born", "known", "seen", "given", "taken", "shown", "chosen"}
 _PARTICIPLES |= {"written", "driven", "hurt", "left"}
+
+
+def is_past_participle(word: str) -> bool:
+    return word in _PARTICIPLES or (len(word) > 4 and word.endswith("ed"))
 
 
 def is_participle_or_adjective(word: str) -> bool:

@@ -1,0 +1,43 @@
+"""Typos in questions are corrected against the documents' own words, and only typos."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import offline_settings
+
+from bot.answer.pipeline import QAPipeline
+from bot.answer.spelling import Speller
+
+DOCUMENT_WORDS = {"library", "network", "ambulance", "bones", "expiry", "means", "men", "worries", "putin"}
+
+
+@pytest.mark.parametrize(
+    ("question", "corrected"),
+    [
+        ("which libary branch closed?", "which library branch closed?"),  # a letter dropped
+        ("how big is the netwrok", "how big is the network"),  # two letters swapped
+        ("who drove the ambulence?", "who drove the ambulance?"),  # a letter changed in a long word
+        ("Libary hours?", "Library hours?"),  # the capital stays
+        ("how big was the bonus?", "how big was the bonus?"),  # an English word, though one slip from "bones"
+        ("when does the treaty expire?", "when does the treaty expire?"),  # short: no changed letter
+        ("what do the mens say?", "what do the mens say?"),  # two candidates ("means", "men"): left alone
+        ("who sold the lorries?", "who sold the lorries?"),  # the first letter is never a slip
+    ],
+)
+def test_speller_corrects_typos_only(question: str, corrected: str) -> None:
+    english = {"bonus", "expire", "the", "which", "branch"}
+    assert Speller(DOCUMENT_WORDS, english).correct(question) == corrected
+
+
+def test_a_misspelt_name_is_answered_not_declined_as_unknown(tmp_path) -> None:
+    corpus = {
+        "town.txt": (
+            "The Harrowdale library opened a new reading room in March. "
+            "The bakery on Mill Street sells sourdough bread every morning. "
+            "The harbour ferry carried 41,000 passengers in 2019.\n"
+        )
+    }
+    pipeline = QAPipeline.open(offline_settings(tmp_path, corpus))
+    answer = pipeline.answer("what did the Harowdale libary open?")
+    assert answer.answered and "reading room" in answer.answer  # "Harowdale" alone would be an unknown name
+    assert answer.question == "what did the Harowdale libary open?"  # the question as asked is kept
