@@ -562,3 +562,19 @@ def test_a_counted_unit_needs_an_amount_in_that_unit(question: str, detail: str)
 def test_a_participle_after_the_head_noun_is_not_the_head() -> None:
     kind = question_type("who's the university professor quoted in the fishing story?")
     assert kind.name == "identity" and kind.focus == "professor"
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "answered"),
+    [
+        ("how old is the team leader?", "Calum Ferrie, a 44-year-old paramedic, takes over.", True),
+        ("how old is the team leader?", "Calum Ferrie, 44, takes over in June.", True),
+        ("how old is the team leader?", "She was born in 1961 in Oban.", True),
+        ("how old is the bridge?", "The bridge was built in 1891 by the council.", True),
+        ("how old is the team leader?", "She joined in 1987 and has led 1,200 call-outs.", False),
+        ("what colour are the new lanes?", "The lanes will be painted green at junctions.", True),
+        ("what colour are the new lanes?", "The remainder would be painted lanes on quieter streets.", False),
+    ],
+)
+def test_an_age_or_a_colour_needs_one(question: str, sentence: str, answered: bool) -> None:
+    assert question_type(question).answered_by(sentence) is answered

@@ -118,7 +118,19 @@ _REASON = re.compile(
     r"driven (?:\w+ly )?by|in order to|so that|aims? to|aimed at|blamed|attributed to|motivated|prompted|triggered)\b",
     re.IGNORECASE,
 )
-_DETAIL = {"day": _DAY, "percent": _PERCENT, **_MEASURE}
+# an age: "44-year-old", "aged 44", "at the age of 44", "44 years old", "Calum Ferrie, 44,", or the year it
+# began ("born in 1981", "built in 1891")
+_AGE = re.compile(
+    r"\b\d{1,3}[\s\-]years?[\s\-]old\b|\baged\s+\d{1,3}\b|\bage of \d{1,3}\b|(?<=[a-z]),\s\d{1,3},"
+    r"|\b(?:born|built|founded|established|opened|launched|completed)\s+(?:in\s+)?(?:[a-z]+\s+)?\d{4}\b",
+    re.IGNORECASE,
+)
+_COLOUR = re.compile(
+    r"\b(?:red|orange|yellow|green|blue|purple|violet|pink|brown|black|white|grey|gray|silver|gold|golden|"
+    r"beige|cream|turquoise|navy|maroon|crimson|scarlet|amber)\b",
+    re.IGNORECASE,
+)
+_DETAIL = {"day": _DAY, "percent": _PERCENT, "age": _AGE, "colour": _COLOUR, **_MEASURE}
 
 
 @dataclass(frozen=True)
@@ -320,6 +332,9 @@ _RULES: list[tuple[str, QuestionType]] = [
         r"|\bwhen (did|does|do|was|is|were|are|will|would|has|have|had|can|could|should)\b|\bwhen\s*\?*\s*$",
         QuestionType("date", required=True),
     ),
+    # "how old was X when Y?" is computed first (bot/answer/arithmetic.py); otherwise an age is asked for
+    (r"\bhow old\b", QuestionType("number", required=True, detail="age")),
+    (r"\bwhat colou?rs?\b", QuestionType("colour", required=True, detail="colour")),
     # "how far/high" stay plain numbers: "how far did prices fall?" is answered by a percentage
     (r"\bhow (tall|wide|deep)\b", QuestionType("number", required=True, detail="length")),
     (r"\bhow heavy\b", QuestionType("number", required=True, detail="weight")),
