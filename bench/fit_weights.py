@@ -129,6 +129,8 @@ GRID = {  # each range extends past the shipped value on both sides, so an optim
     "typed": [0.0, 0.05, 0.1],
     "rank": [0.0, 0.1, 0.2],
     "novelty": [0.1, 0.2, 0.3],
+    "detail": [0.0],
+    "coverage": [0.0],
 }
 
 

@@ -121,6 +121,9 @@ def test_a_table_header_is_not_quoted_but_its_rows_are(pipeline: QAPipeline) -> 
         ("## Funding and costs of the work", False),
         ("The library reopened in 2023.", True),
         ("Funding was agreed.", False),  # a fragment
+        ("The ship and its loss", False),  # a plain-text heading: short, no closing punctuation
+        ("Evidence from the Mill Lane pilot", False),
+        ("- a water-mist system in the roof void", True),  # a list item
     ],
 )
 def test_what_can_stand_as_an_answer(sentence: str, quotable: bool) -> None:
@@ -308,3 +311,32 @@ def test_a_neighbour_giving_what_is_asked_keeps_the_best_sentence(pipeline: QAPi
     chosen, _ = pipeline.extractive.choose(question, [best, elsewhere], kind, retrieval)
     assert chosen is not None and chosen[0] is best
     assert "six hours" in pipeline.extractive.span_text(chosen[1])
+
+
+DETAIL_CORPUS = {
+    "hospital.txt": (
+        "Lenn Valley Hospital Opens\n\n"
+        "The new Lenn Valley Hospital in Hollinsford welcomed its first patients today, replacing the town's "
+        "old cottage hospital and bringing services that local people had to travel for. "
+        "The hospital has 96 beds, including a rehabilitation ward for older people. "
+        "Construction, by Halden Build, began in January 2023 and took 27 months. "
+        "The hospital's chief executive said the staff were delighted with the new hospital. "
+        "Patients from the old cottage hospital moved in by ambulance on Monday. "
+        "Visiting hours at the new hospital run from 10am to 8pm every day.\n"
+    ),
+}
+
+
+def test_the_detail_asked_about_outweighs_the_topic(tmp_path) -> None:
+    """Without the words every sentence of its document shares ("lenn valley hospital"), the question
+    is its detail ("which firm built"), and the sentence that gives it matches that best."""
+    pipeline = QAPipeline.open(offline_settings(tmp_path, DETAIL_CORPUS))
+    question = "which firm built lenn valley hospital"
+    retrieval = pipeline.retriever.run(question, 5)
+    detail = pipeline.extractive.detail_scores(question, retrieval)
+    sentences = pipeline.retriever.sentences
+    best = max(range(len(sentences)), key=lambda i: detail[i] if pipeline.retriever.quotable[i] else -1)
+    assert "Halden Build" in sentences[best].text
+    # a question with no topic words to drop keeps its plain cosine
+    plain = pipeline.extractive.detail_scores("who built it", retrieval)
+    assert (plain == retrieval.sentence_scores).all()

@@ -29,6 +29,19 @@ def test_speller_corrects_typos_only(question: str, corrected: str) -> None:
     assert Speller(DOCUMENT_WORDS, english).correct(question) == corrected
 
 
+@pytest.mark.parametrize(
+    ("question", "corrected"),
+    [
+        ("who fixed the goverment website?", "who fixed the government website?"),  # common English
+        ("any compo for the shops?", "any compo for the shops?"),  # short: not "como"
+        ("whens the flight", "whens the flight"),  # not turned into "when", which reads differently
+    ],
+)
+def test_longer_typos_of_common_english_words_are_corrected(question: str, corrected: str) -> None:
+    english = {"government", "como", "when", "the", "for", "any", "shops", "fixed", "who", "website"}
+    assert Speller(DOCUMENT_WORDS, english).correct(question) == corrected
+
+
 def test_a_misspelt_name_is_answered_not_declined_as_unknown(tmp_path) -> None:
     corpus = {
         "town.txt": (

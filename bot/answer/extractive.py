@@ -17,7 +17,8 @@ MAX_ANSWER_CHARS = 400
 # Feature weights and the decline threshold were fitted by `bench/fit_weights.py` on the question sets;
 # they weigh kinds of evidence, not individual questions. The constants after them were chosen by hand
 # and checked on the question sets (README, "How answers are chosen: calibration").
-WEIGHTS = {"dense": 0.30, "context": 0.20, "lexical": 0.20, "typed": 0.0, "rank": 0.10, "novelty": 0.20}
+WEIGHTS = {"dense": 0.25, "context": 0.21, "lexical": 0.15, "typed": 0.0, "rank": 0.11, "novelty": 0.16}
+WEIGHTS |= {"detail": 0.06, "coverage": 0.06}
 DECLINE_BELOW = 0.30
 # A candidate carrying the answer type asked for leads when it scores this close to the best, among the
 # best five. When the type is required (a number for "how many"), the alternative is a decline, so a
@@ -47,6 +48,8 @@ QUOTED_PREFIX = 60  # characters of a sentence that, found in the earlier answer
 RANK_SCALE = 8  # the rank feature falls by 1/8 per place of the holding passage
 BEST_SENTENCES = 15  # candidates: the sentences of the top passages, and the best sentences anywhere
 WORD_CACHE_LIMIT = 20_000  # single-word vectors kept (~1.5 kB each) before the cache starts afresh
+DETAIL_TOPIC_SHARE = 0.2  # a question word in this share of its document's sentences names the topic
+_TOKEN = re.compile(r"[\w’'\-]+|[^\w\s]")
 CHAT_ACRONYMS = frozenset({"ok", "lol", "pls", "plz", "fyi", "btw", "imo", "imho", "tbh", "asap", "omg", "idk"})
 CHAT_ACRONYMS |= {"thx", "tia", "ty", "np", "afaik", "iirc", "aka", "eta", "faq", "ps", "nb", "tl", "dr"}
 # Names, and acronyms of three letters or more (two-letter ones such as "PM" or "UK" are too ambiguous
@@ -75,6 +78,9 @@ class ExtractiveAnswerer:
         self._word_vectors: dict[str, np.ndarray] = {}
         found = (tuple(terms(m.group(0))) for s in retriever.sentences for m in NAME.finditer(s.text))
         self.names = {name for name in found if len(name) > 1}
+        self.document_sentences: dict[str, list[int]] = {}
+        for i, sentence in enumerate(retriever.sentences):
+            self.document_sentences.setdefault(sentence.doc_id, []).append(i)
 
     def answer(self, question: str, retrieval: Retrieval, context: str = "") -> Answer:
         kind = self.question_kind(question, retrieval, context)
@@ -246,9 +252,12 @@ class ExtractiveAnswerer:
         seen = " ".join(context.split())
         total = sum(term_weights.values()) or 1.0
         rank_of = {chunk: rank for rank, chunk in enumerate(retrieval.ranked_chunks)}
+        detail = self.detail_scores(question, retrieval)
         scored = []
         for s in self.candidates(retrieval, rank_of):
             sentence_terms = r.sentence_terms[s]
+            first, last = self.window(s, retrieval, kind)
+            window_terms = frozenset().union(*r.sentence_terms[first : last + 1])
             features = {
                 "dense": float(retrieval.sentence_scores[s]),
                 # a headline, heading or table rule beside a sentence is no context for it
@@ -260,6 +269,8 @@ class ExtractiveAnswerer:
                 "rank": 1.0
                 - min((rank_of[c] for c in r.sentence_chunks[s] if c in rank_of), default=RANK_SCALE) / RANK_SCALE,
                 "novelty": len(sentence_terms - query_terms) / (len(sentence_terms) or 1),
+                "detail": float(detail[s]),
+                "coverage": sum(w for t, w in term_weights.items() if t in window_terms) / total,
             }
             score = sum(feature_weights[name] * value for name, value in features.items())
             # the start of the sentence: an earlier answer may have been cut short at the length limit
@@ -269,6 +280,28 @@ class ExtractiveAnswerer:
             scored.append(Scored(s, score, bool(features["typed"]), features, topical))
         scored.sort(key=lambda x: x.score, reverse=True)
         return scored
+
+    def detail_scores(self, question: str, retrieval: Retrieval) -> np.ndarray:
+        """Cosine of every sentence with the question's detail: the question without the words of its
+        topic, those in the title of the best passage's document or in a DETAIL_TOPIC_SHARE of its
+        sentences. "which firm built lenn valley hospital" becomes "which firm built": every sentence of
+        the hospital's article matches the topic, only the one that answers matches the detail."""
+        r = self.retriever
+        if not retrieval.ranked_chunks:
+            return retrieval.sentence_scores
+        top = r.passages[retrieval.ranked_chunks[0]]
+        sentences = self.document_sentences.get(top.doc_id, [])
+        title = set(terms(top.title))
+
+        def topical(term: str) -> bool:
+            share = sum(term in r.sentence_terms[i] for i in sentences) / (len(sentences) or 1)
+            return term in title or share >= DETAIL_TOPIC_SHARE
+
+        kept = [w for w in _TOKEN.findall(question) if not any(topical(t) for t in terms(w))]
+        detail = " ".join(kept)
+        if not terms(detail) or detail == " ".join(_TOKEN.findall(question)):
+            return retrieval.sentence_scores
+        return r.sentence_vectors @ r.embedder.embed([detail])[0]
 
     def term_weights(self, question: str, context: str = "") -> dict[str, float]:
         """How much each word counts in the overlap: its rarity (IDF), less for the earlier turn of a

@@ -240,7 +240,19 @@ def is_quotable(sentence: str) -> bool:
     if stripped.startswith("|"):
         cells = [cell.strip() for cell in stripped.strip("|").split("|")]
         return len(cells) >= 2 and sum(len(cell.split()) for cell in cells) >= TABLE_ROW_WORDS
+    if is_plain_heading(stripped):
+        return False
     return len(sentence.split()) >= 5 and not stripped.startswith("#") and sentence.count("|") < 2
+
+
+HEADING_WORDS = 8  # a line this short without closing punctuation is a heading ("The ship and its loss")
+_LIST_MARK = re.compile(r"(?:[-*•]|\d{1,2}[.)])\s")
+
+
+def is_plain_heading(text: str) -> bool:
+    """A plain-text section heading: a short line with no closing punctuation that is not a list item."""
+    closed = re.search(r"[.!?:;\"”’')\]]$", text)
+    return len(text.split()) <= HEADING_WORDS and not closed and not _LIST_MARK.match(text)
 
 
 def open_retriever(settings: Settings, retries: int | None = None) -> HybridRetriever:

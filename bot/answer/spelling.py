@@ -10,6 +10,9 @@ from bot.answer.text import STOPWORDS
 
 MIN_LENGTH = 4  # shorter words have too many neighbours one edit away
 SUBSTITUTION_LENGTH = 7  # a changed letter only in longer words: "bonus" is no typo of "bones", "expire" of "expiry"
+# corrections to common English (not the documents' words) only for longer words: "compo" is no typo of
+# "como", nor "whens" of "when"
+ENGLISH_LENGTH = 6
 _WORD = re.compile(r"[A-Za-z]+")
 
 
@@ -27,8 +30,8 @@ def edits(word: str) -> set[str]:
 
 class Speller:
     """Corrects a question's words that are neither the documents' nor common English (the embedding
-    model's whole-word vocabulary) to the one document word a single slip away; a word with no such
-    neighbour, or with several, stays as typed."""
+    model's whole-word vocabulary) to the one document word a single slip away, else to the one common
+    English word; a word with no such neighbour, or with several, stays as typed."""
 
     def __init__(self, document_words: Collection[str], english_words: Collection[str] = ()) -> None:
         self.document_words = set(document_words)
@@ -43,7 +46,10 @@ class Speller:
             return word
         if lowered in self.english_words:
             return word
-        candidates = edits(lowered) & self.document_words
+        slips = edits(lowered)
+        candidates = slips & self.document_words
+        if not candidates and len(word) >= ENGLISH_LENGTH:  # "acutally" is "actually" to the embedder too
+            candidates = slips & self.english_words - STOPWORDS
         if len(candidates) != 1:
             return word
         fixed = candidates.pop()
