@@ -21,9 +21,9 @@ WEIGHTS = {"dense": 0.25, "context": 0.21, "lexical": 0.15, "typed": 0.0, "rank"
 WEIGHTS |= {"detail": 0.06, "coverage": 0.06}
 DECLINE_BELOW = 0.30
 # A candidate carrying the answer type asked for leads when it scores this close to the best, among the
-# best five. When the type is required (a number for "how many"), the alternative is a decline, so a
-# typed candidate may come from further down.
-TYPED_MARGIN, TYPED_DEPTH = 0.08, 5
+# best eight. When the type is required (a number for "how many"), the alternative is a decline, so a
+# typed candidate may be a little further behind.
+TYPED_MARGIN, TYPED_DEPTH = 0.08, 8
 REQUIRED_MARGIN, REQUIRED_DEPTH = 0.10, 8
 # A name bound to the verb of "who <verb>ed ...?" ("led by Professor Helen Achterberg") is strong
 # evidence: it leads from anywhere among the candidates when this close to the best and about the question.

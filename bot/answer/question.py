@@ -302,7 +302,7 @@ def identity_head(question: str) -> str:
         lowered = fold(word)
         if lowered in STOPWORDS or (word[0].isupper() and head and head.islower()):
             break
-        if head and is_past_participle(lowered):  # "the professor quoted in the story" -> "professor"
+        if head and is_participle(lowered):  # "the professor quoted in…", "the group campaigning against…"
             break
         if lowered not in NUMBER_WORDS and lowered not in {"first", "second", "new", "old"}:
             head = word
@@ -394,8 +394,8 @@ _PARTICIPLES = frozenset(_IRREGULAR_PAST.split("|")) | {"born", "known", "seen",
 _PARTICIPLES |= {"written", "driven", "hurt", "left"}
 
 
-def is_past_participle(word: str) -> bool:
-    return word in _PARTICIPLES or (len(word) > 4 and word.endswith("ed"))
+def is_participle(word: str) -> bool:
+    return word in _PARTICIPLES or (len(word) > 4 and word.endswith("ed")) or (len(word) > 5 and word.endswith("ing"))
 
 
 def is_participle_or_adjective(word: str) -> bool:
