@@ -492,6 +492,8 @@ def test_a_clock_time_is_no_amount(sentence: str, amount: bool) -> None:
         ("Crowds gathered on Kim Il Sung Square.", False),
         ("The creamery hired Dr Hannah Oyelaran in October.", True),
         ("Wexmoor Metro Ltd said the line was busy.", False),
+        ("She retired as head of Harbour View Academy in December.", False),
+        ("The seed round was led by Northlight Ventures in June.", False),
     ],
 )
 def test_who_wants_a_person_not_an_organisation_or_a_place(sentence: str, names_a_person: bool) -> None:

@@ -89,7 +89,8 @@ _NOT_A_PERSON = re.compile(
     r"(?:^|\s)(?:Ltd|Limited|Inc|plc|Company|Group|Council|Ministry|Department|Agency|Authority|Directorate|Trust|"
     r"Foundation|University|College|School|Hospital|Museum|Gallery|Library|Creamery|Bank|Airport|Air|Airways|"
     r"Station|Square|Street|Road|Centre|Center|Market|Markets|Bridge|River|Estuary|Sea|Island|Islands|Valley|"
-    r"Reservoir|Cathedral|Palace|Party|Assembly|Parliament|Club|Union|Association)$"
+    r"Reservoir|Cathedral|Palace|Party|Assembly|Parliament|Club|Union|Association|Academy|Institute|Service|Services|"
+    r"Fund|Board|Committee|Commission|Network|Holdings|Systems|Energy|Airlines|Ventures|Capital|Partners|Programme)$"
 )
 # An amount: digits that are not part of a sum of money ("£12m" is no length), or a number word followed by
 # a space or hyphen ("at" is not "a t"); one word may stand between it and the unit ("12 nautical miles").
