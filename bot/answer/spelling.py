@@ -6,24 +6,25 @@ import re
 import string
 from collections.abc import Collection
 
-from bot.answer.text import STOPWORDS
+from bot.answer.text import STOPWORDS, fold
 
 MIN_LENGTH = 4  # shorter words have too many neighbours one edit away
+MAX_LENGTH = 30  # longer "words" are not typos, and their edits would be costly
 SUBSTITUTION_LENGTH = 7  # a changed letter only in longer words: "bonus" is no typo of "bones", "expire" of "expiry"
 # corrections to common English (not the documents' words) only for longer words: "compo" is no typo of
 # "como", nor "whens" of "when"
 ENGLISH_LENGTH = 6
-_WORD = re.compile(r"[A-Za-z]+")
+_WORD = re.compile(r"[^\W\d_]+")
 
 
-def edits(word: str) -> set[str]:
+def edits(word: str, substitutions: bool = True) -> set[str]:
     """Words one typing slip away that keep the first letter (people rarely mistype it): a letter
     dropped, added or swapped with the next, or, in a long word, changed."""
     splits = [(word[:i], word[i:]) for i in range(1, len(word) + 1)]
     found = {a + b[1:] for a, b in splits if b}
     found |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
     found |= {a + c + b for a, b in splits for c in string.ascii_lowercase}
-    if len(word) >= SUBSTITUTION_LENGTH:
+    if substitutions and len(word) >= SUBSTITUTION_LENGTH:
         found |= {a + c + b[1:] for a, b in splits if b for c in string.ascii_lowercase}
     return found - {word}
 
@@ -31,26 +32,32 @@ def edits(word: str) -> set[str]:
 class Speller:
     """Corrects a question's words that are neither the documents' nor common English (the embedding
     model's whole-word vocabulary) to the one document word a single slip away, else to the one common
-    English word; a word with no such neighbour, or with several, stays as typed."""
+    English word; a word with no such neighbour, or with several, stays as typed. Function words are
+    never the correction ("wheres" is not "whereas", "whens" not "when"), and a capitalised word is only
+    corrected for a letter dropped, added or swapped, never changed: "Kowalska" is another person than
+    "Kowalski", and stays a name the documents never mention."""
 
     def __init__(self, document_words: Collection[str], english_words: Collection[str] = ()) -> None:
-        self.document_words = set(document_words)
-        self.english_words = set(english_words)
+        self.document_words = set(document_words) - STOPWORDS
+        self.english_words = set(english_words) - STOPWORDS
+        self.known = set(document_words) | set(english_words) | STOPWORDS
 
-    def correct(self, question: str) -> str:
-        return _WORD.sub(lambda m: self.correct_word(m.group(0)), question)
+    def correct(self, text: str) -> str:
+        return _WORD.sub(lambda m: self.correct_word(m.group(0)), text)
 
     def correct_word(self, word: str) -> str:
-        lowered = word.lower()
-        if len(word) < MIN_LENGTH or lowered in self.document_words or lowered in STOPWORDS:
+        folded = fold(word)
+        if not MIN_LENGTH <= len(word) <= MAX_LENGTH or folded in self.known or not folded.isascii():
             return word
-        if lowered in self.english_words:
+        if folded.endswith("s") and folded[:-1] in STOPWORDS:  # "whats", "theres": a contraction
             return word
-        slips = edits(lowered)
+        slips = edits(folded, substitutions=not word[0].isupper())
         candidates = slips & self.document_words
         if not candidates and len(word) >= ENGLISH_LENGTH:  # "acutally" is "actually" to the embedder too
-            candidates = slips & self.english_words - STOPWORDS
+            candidates = slips & self.english_words
         if len(candidates) != 1:
             return word
         fixed = candidates.pop()
+        if word.isupper():
+            return fixed.upper()
         return fixed.capitalize() if word[0].isupper() else fixed
