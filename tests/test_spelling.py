@@ -59,3 +59,5 @@ def test_a_misspelt_name_is_answered_not_declined_as_unknown(tmp_path) -> None:
     answer = pipeline.answer("what did the Harowdale libary open?")
     assert answer.answered and "reading room" in answer.answer  # "Harowdale" alone would be an unknown name
     assert answer.question == "what did the Harowdale libary open?"  # the question as asked is kept
+    assert answer.notice == "(Read “Harowdale” as “Harrowdale”, “libary” as “library”.)"
+    assert pipeline.answer("what did the Harrowdale library open?").notice is None

@@ -19,7 +19,7 @@ from typing import Any
 from bot.answer.extractive import ExtractiveAnswerer
 from bot.answer.query import PreparedQuery, fill_ellipsis, prepare_query
 from bot.answer.retriever import HybridRetriever, Retrieval, open_retriever
-from bot.answer.spelling import Speller
+from bot.answer.spelling import Speller, corrections
 from bot.answer.types import Answer, Turn
 from index.embedding import get_embedder
 from index.manifest import IndexMismatch
@@ -114,16 +114,19 @@ class QAPipeline:
         timings["prepare_ms"] = (time.perf_counter() - started) * 1000
         step = time.perf_counter()
         try:
-            loaded, prepared, retrieval = self._retrieve(prepared)
+            loaded, corrected, retrieval = self._retrieve(prepared)
         except IndexUnavailable as exc:
             log.warning("question not answered, the index is unavailable: %s", exc)
             timings["total_ms"] = (time.perf_counter() - started) * 1000
             return Answer(question, UNAVAILABLE_REPLY, False, 0.0, timings_ms=timings, answerer="index-unavailable")
         timings["retrieve_ms"] = (time.perf_counter() - step) * 1000
         step = time.perf_counter()
-        result = loaded.answerer.answer(prepared.question, retrieval, prepared.context)
+        result = loaded.answerer.answer(corrected.question, retrieval, corrected.context)
         timings["answer_ms"] = (time.perf_counter() - step) * 1000
         timings["total_ms"] = (time.perf_counter() - started) * 1000
+        read_as = corrections(prepared.question, corrected.question)
+        if read_as:  # say how the question was read, beside any notice the answerer gave
+            result.notice = " ".join(filter(None, [result.notice, f"(Read {read_as}.)"]))
         result.question = question
         result.timings_ms = timings
         return result

@@ -61,3 +61,9 @@ class Speller:
         if word.isupper():
             return fixed.upper()
         return fixed.capitalize() if word[0].isupper() else fixed
+
+
+def corrections(asked: str, corrected: str) -> str:
+    """The words a correction changed, for the reader: '"libary" as "library"'."""
+    pairs = zip(_WORD.findall(asked), _WORD.findall(corrected), strict=False)
+    return ", ".join(f"“{a}” as “{b}”" for a, b in dict.fromkeys(pairs) if a != b)
