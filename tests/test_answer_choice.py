@@ -127,6 +127,10 @@ def test_a_table_header_is_not_quoted_but_its_rows_are(pipeline: QAPipeline) -> 
         ("a) a water-mist system in the roof", True),
         ("The hospital has 96 beds and 12 wards", True),  # a fact, though short and unpunctuated
         ("Opening hours: 10am to 8pm every day", True),
+        ("SKELVIK, 15 March 2025 (Coastal Wire Service)", False),  # a dateline on its own line
+        ("PRESS RELEASE — For immediate release, 2 June 2025", False),
+        ("By Harriet Coles, Environment Correspondent | Tavisford, Thursday 14 March 2024", False),
+        ("NATO, the alliance, said in 2024 it would respond.", True),  # a sentence, though it opens like one
     ],
 )
 def test_what_can_stand_as_an_answer(sentence: str, quotable: bool) -> None:

@@ -240,7 +240,7 @@ def is_quotable(sentence: str) -> bool:
     if stripped.startswith("|"):
         cells = [cell.strip() for cell in stripped.strip("|").split("|")]
         return len(cells) >= 2 and sum(len(cell.split()) for cell in cells) >= TABLE_ROW_WORDS
-    if is_plain_heading(stripped):
+    if is_plain_heading(stripped) or is_dateline(stripped):
         return False
     return len(sentence.split()) >= 5 and not stripped.startswith("#") and sentence.count("|") < 2
 
@@ -248,6 +248,22 @@ def is_quotable(sentence: str) -> bool:
 HEADING_WORDS = 8  # a line this short without closing punctuation is a heading ("The ship and its loss")
 _LIST_MARK = re.compile(r"(?:[-*•+–—·▪]|\d{1,2}[.)]|[a-z][.)]|\(\d{1,2}\))\s")
 _CLOSED = re.compile(r"[.!?:;\"”’')\]*_…]$")
+
+
+DATELINE_WORDS = 14
+_DATELINE_START = re.compile(
+    r"(?:[A-Z][A-Z.'\-]+(?:\s[A-Z][A-Z.'\-]+)*\s?(?:,|—|–|--)|PRESS RELEASE\b|For immediate release\b|By [A-Z])"
+)
+_DATELINE_MARK = re.compile(r"\b\d{4}\b|\brelease\b|\bcorrespondent\b|\bwire service\b|\bnews agency\b", re.I)
+
+
+def is_dateline(text: str) -> bool:
+    """A news file's dateline or byline on a line of its own ("SKELVIK, 15 March 2025 (Coastal Wire
+    Service)", "PRESS RELEASE — For immediate release, 2 June 2025", "By Harriet Coles, Environment
+    Correspondent"): where and when it was filed, never an answer."""
+    if len(text.split()) > DATELINE_WORDS or re.search(r"[a-z][.!?]$", text):  # a sentence ends in a word
+        return False
+    return bool(_DATELINE_START.match(text)) and bool(_DATELINE_MARK.search(text))
 
 
 def is_plain_heading(text: str) -> bool:
