@@ -10,7 +10,7 @@ import numpy as np
 
 from bot.answer.arithmetic import year_difference
 from bot.answer.question import NAME, QuestionType, question_type, role_words_in
-from bot.answer.retriever import HybridRetriever, Retrieval
+from bot.answer.retriever import LIST_MARK, HybridRetriever, Retrieval
 from bot.answer.text import STOPWORDS, YEAR, fold, terms, words
 from bot.answer.types import Answer, Citation, Passage, Sentence
 
@@ -367,7 +367,7 @@ class ExtractiveAnswerer:
         chunks = set(r.sentence_chunks[sentence])
         while n < len(r.sentences) and r.sentences[n].doc_id == r.sentences[sentence].doc_id:
             fits = r.sentences[n].end - r.sentences[sentence].start <= MAX_ANSWER_CHARS - 5
-            if not (_LIST_ITEM.match(r.sentences[n].text) and fits and chunks & set(r.sentence_chunks[n])):
+            if not (LIST_MARK.match(r.sentences[n].text) and fits and chunks & set(r.sentence_chunks[n])):
                 break
             items.append(n)
             n += 1
@@ -419,7 +419,6 @@ class ExtractiveAnswerer:
         )
 
 
-_LIST_ITEM = re.compile(r"\s*(?:[-*•]|\d{1,2}[.)])\s+")
 _FUNCTION_WORDS = frozenset({"of", "the", "and", "for", "in", "on", "to", "a", "an", "&"})
 
 

@@ -246,8 +246,16 @@ def is_quotable(sentence: str) -> bool:
 
 
 HEADING_WORDS = 8  # a line this short without closing punctuation is a heading ("The ship and its loss")
-_LIST_MARK = re.compile(r"(?:[-*•+–—·▪]|\d{1,2}[.)]|[a-z][.)]|\(\d{1,2}\))\s")
+LIST_MARK = re.compile(r"(?:[-*•+–—·▪]|\d{1,2}[.)]|[a-z][.)]|\(\d{1,2}\))\s")
 _CLOSED = re.compile(r"[.!?:;\"”’')\]*_…]$")
+
+
+def is_plain_heading(text: str) -> bool:
+    """A plain-text section heading: a short line with no closing punctuation that is not a list item and
+    states no figure ("The hospital has 96 beds", "Opening hours: 10am to 8pm" are facts)."""
+    if len(text.split()) > HEADING_WORDS or _CLOSED.search(text) or LIST_MARK.match(text):
+        return False
+    return not re.search(r"[\d%:]", text)
 
 
 DATELINE_WORDS = 14
@@ -264,14 +272,6 @@ def is_dateline(text: str) -> bool:
     if len(text.split()) > DATELINE_WORDS or re.search(r"[a-z][.!?]$", text):  # a sentence ends in a word
         return False
     return bool(_DATELINE_START.match(text)) and bool(_DATELINE_MARK.search(text))
-
-
-def is_plain_heading(text: str) -> bool:
-    """A plain-text section heading: a short line with no closing punctuation that is not a list item and
-    states no figure ("The hospital has 96 beds", "Opening hours: 10am to 8pm" are facts)."""
-    if len(text.split()) > HEADING_WORDS or _CLOSED.search(text) or _LIST_MARK.match(text):
-        return False
-    return not re.search(r"[\d%:]", text)
 
 
 def open_retriever(settings: Settings, retries: int | None = None) -> HybridRetriever:
