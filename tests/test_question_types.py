@@ -42,7 +42,15 @@ def test_question_type(question: str, kind: str) -> None:
     "sentence", ["Last month, Beijing resumed talks.", "Talks resumed earlier this year.", "It ended three weeks ago."]
 )
 def test_relative_dates_answer_when(sentence: str) -> None:
-    assert question_type("When did the talks resume?").matches(sentence)
+    kind = question_type("When did the talks resume?")
+    assert kind.answered_by(sentence)
+    assert not kind.matches(sentence)  # but rank below a date: "over the weekend" is rarely the answer
+
+
+def test_a_date_or_time_ranks_for_when() -> None:
+    kind = question_type("when was the fire first spotted?")
+    assert kind.matches("The fire was first reported at about 3.40pm on Saturday 10 August.")
+    assert not kind.matches("More than 2,400 people were evacuated after a wildfire over the weekend.")
 
 
 def test_a_date_needs_a_date() -> None:

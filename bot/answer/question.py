@@ -65,14 +65,20 @@ _MONEY = re.compile(
     r"|\d\s*won\b",  # "won" is a currency only after a number ("It won praise" is not money)
     re.IGNORECASE,
 )
-_DATE = re.compile(
+_DATE_OR_TIME = (
     rf"{_CALENDAR_DAY}|{_YEAR}|\b{_PLAIN_MONTH}\b|\b(?:may|march)\s+(?:of\s+)?{_YEAR}"
-    r"|o'clock|\b\d{1,2}(:\d\d)?\s*([ap]\.?m\b)|\b\d{1,2}:\d\d\b|\b(morning|evening|noon|midnight)\b"
-    # relative dates: "last month", "earlier this year", "three weeks ago", "yesterday"
+    r"|o'clock|\b\d{1,2}(:\d\d)?\s*([ap]\.?m\b)|\b\d{1,2}:\d\d\b"
+)
+# A relative date ("last month", "earlier this year", "three weeks ago", "yesterday", "in the morning")
+# answers "when", but ranks no candidate: an opening sentence's "over the weekend" is no answer to "when
+# was the fire first spotted?" beside "first reported at about 3.40pm on Saturday 10 August".
+_DATE = re.compile(
+    _DATE_OR_TIME + r"|\b(morning|evening|noon|midnight)\b"
     rf"|\b(last|next|this|previous|past|final|coming|following|same)\s+({_PERIODS})s?\b"
     r"|\b(yesterday|today|tonight|tomorrow|ago)\b",
     re.IGNORECASE,
 )
+_RANKED_DATE = re.compile(_DATE_OR_TIME, re.IGNORECASE)
 _DAY = re.compile(rf"{_CALENDAR_DAY}|\b(yesterday|today|tomorrow)\b", re.IGNORECASE)
 _PERCENT = re.compile(
     r"%|\bper ?cent\b|\bpercentage\b|\bhalf\b|\b(a|one|two|three|four)\s+(thirds?|quarters?|fifths?|tenths?)\b",
@@ -179,7 +185,7 @@ class QuestionType:
             )
         if self.name == "place":
             return any(self.is_new_name(m.group(1)) for m in _PLACE.finditer(sentence))
-        pattern = {"money": _MONEY, "date": _DATE, "reason": _REASON}.get(self.name)
+        pattern = {"money": _MONEY, "date": _RANKED_DATE, "reason": _REASON}.get(self.name)
         return bool(pattern.search(sentence)) if pattern else False
 
     def binds(self, sentence: str) -> bool:
@@ -201,6 +207,8 @@ class QuestionType:
         detail = _DETAIL.get(self.detail)
         if detail:
             return bool(detail.search(quote))
+        if self.name == "date":
+            return bool(_DATE.search(quote))
         return has_number(quote) if self.name == "number" else self.matches(quote)
 
     def is_new_name(self, name: str) -> bool:
