@@ -601,3 +601,16 @@ def test_a_participle_after_the_head_noun_is_not_the_head(question: str, head: s
 )
 def test_an_age_or_a_colour_needs_one(question: str, sentence: str, answered: bool) -> None:
     assert question_type(question).answered_by(sentence) is answered
+
+
+def test_a_reworded_two_word_title_keeps_its_first_word() -> None:
+    kind = question_type("who's the ceo of voltaro")
+    assert kind.matches("Voltaro's chief government Priya Raghunathan apologised to customers.")
+    assert not kind.matches("The chief reason was cost, said the company.")
+
+
+def test_another_form_of_a_name_counts_as_mentioned(pipeline: QAPipeline) -> None:
+    """ "Chinese" for "China", "German" for "Germany": same first four letters and a close meaning; but
+    "Austria" is not "Australia"."""
+    present = pipeline.extractive.synonyms_present(["chinese", "german", "austria"], ["china", "germany", "australia"])
+    assert present == [True, True, False]

@@ -43,6 +43,9 @@ RELEVANCE_FLOOR = 0.28
 CLEARLY_RELEVANT = 0.4
 # Cosine of single-word MiniLM embeddings: university/college 0.82, Britain/UK 0.78; Trump/president 0.73
 SYNONYM_SIMILARITY = 0.75
+# another form of the word (same first four letters): chinese/china 0.69, german/germany 0.65; not
+# austria/australia 0.64
+RELATED_FORM_SIMILARITY = 0.65
 HEAD_SYNONYM_SIMILARITY = 0.7  # boat/vessel 0.73, car/vehicle 0.87; but car/limousine 0.57, engine/car 0.62
 FOLLOW_UP_CONTEXT_WEIGHT = 0.3  # the earlier turn's words weigh this much against the question's own
 ALREADY_QUOTED_PENALTY = 0.1  # a sentence the earlier answer quoted must earn its place again
@@ -209,12 +212,17 @@ class ExtractiveAnswerer:
 
     def synonyms_present(self, asked: list[str], nearby: list[str]) -> list[bool]:
         """For each asked word, whether one of the nearby words means the same (cosine of single-word
-        embeddings at least SYNONYM_SIMILARITY)."""
+        embeddings at least SYNONYM_SIMILARITY), or is another form of it: the same first four letters
+        and a cosine of RELATED_FORM_SIMILARITY ("Chinese" for "China", "German" for "Germany")."""
         if not nearby:
             return [False] * len(asked)
         vectors = self.word_vectors(asked + nearby)
         similarity = vectors[: len(asked)] @ vectors[len(asked) :].T
-        return [bool(row.max() >= SYNONYM_SIMILARITY) for row in similarity]
+        prefixes = np.array([w[:4] for w in nearby])
+        return [
+            bool(row.max() >= SYNONYM_SIMILARITY or (row[prefixes == word[:4]] >= RELATED_FORM_SIMILARITY).any())
+            for word, row in zip(asked, similarity, strict=True)
+        ]
 
     def head_synonyms(self, head: str, retrieval: Retrieval) -> list[str]:
         """The retrieved passages' words that mean the question's head noun: "what was the name of the

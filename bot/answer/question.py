@@ -240,6 +240,10 @@ class QuestionType:
             rf"\b(?:named|called|dubbed|known as)\s+[“\"']?{name}",
             rf"{name}\s+{capitalised}",  # part of the name: "the Harrow Foundation"
         ]
+        # a title of two words keeps its first when a reworded text changes the second ("chief govt X")
+        titles = [re.escape(w.split()[0]) for w in self.synonyms if " " in w]
+        if titles:
+            patterns.append(rf"\b(?:{'|'.join(titles)})\s+(?-i:[a-z]+)\s+{name}")
         found = (m.group(1) for p in patterns for m in re.finditer(p, sentence, re.IGNORECASE))
         return any(self.is_new_name(n) for n in found)
 
