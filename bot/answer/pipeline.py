@@ -48,8 +48,8 @@ def _load(settings: Settings, retriever: HybridRetriever, answerer: Any = None) 
         from bot.answer.llm import LLMAnswerer
 
         answerer = LLMAnswerer(settings, retriever, fallback=ExtractiveAnswerer(retriever))
-    english = retriever.embedder.words() if hasattr(retriever.embedder, "words") else ()
-    return Loaded(retriever, extractive, answerer or extractive, Speller(extractive.vocabulary, english))
+    speller = Speller(extractive.vocabulary, retriever.embedder.words())
+    return Loaded(retriever, extractive, answerer or extractive, speller)
 
 
 class QAPipeline:

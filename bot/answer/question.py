@@ -217,17 +217,13 @@ class QuestionType:
         parts = [p for p in parts if p not in STOPWORDS and p not in _CALENDAR]
         return bool(parts) and not all(p in self.known for p in parts)
 
-    def heads(self) -> list[str]:
-        """Patterns for the head noun and the passages' words for it."""
-        return [_head_pattern(self.focus, self.abbreviated), *(_whole_word(w) for w in self.synonyms)]
-
     def names_focus(self, sentence: str) -> bool:
         """A new name tied to the head noun: right after it ("the satellite Malligyong-1"), in apposition
         or as the subject of "is/was/worked as the <head>", after "the <head> was", "named"/"called", or
         before it when the head is part of the name ("the Harrow Foundation"). A long head matches on its
         first six letters, so "spokesperson" finds "spokesman"; an abbreviated one (a head the documents
         never use) as a prefix, so "prof" finds "professor"."""
-        heads = self.heads()
+        heads = [_head_pattern(self.focus, self.abbreviated), *(_whole_word(w) for w in self.synonyms)]
         head = "(?:" + "|".join(heads) + ")"
         capitalised = "(?:" + "|".join(f"(?-i:{h[0].upper()}){h[1:]}" for h in heads) + ")"
         name = r"((?-i:[A-Z])[\w’'\-]+)"
