@@ -362,3 +362,21 @@ def test_coverage_counts_the_question_words_of_the_whole_quoted_span(tmp_path) -
     assert beds.features["coverage"] >= beds.features["lexical"]
     neighbour = next(x for x in ranked if "Construction, by Halden" in pipeline.retriever.sentences[x.sentence].text)
     assert neighbour.features["coverage"] > neighbour.features["lexical"]
+
+
+def test_the_quote_adds_the_other_neighbour_when_it_fits(pipeline: QAPipeline) -> None:
+    """The chosen span (a sentence and its closer neighbour) is widened by the best sentence's other
+    neighbour when the three fit in an answer: the sentence chosen stays in the middle."""
+    answerer, sentences = pipeline.extractive, pipeline.retriever.sentences
+    best = next(i for i, s in enumerate(sentences) if "carried 41,000 passengers" in s.text)
+    assert answerer.widened(best, (best - 1, best)) == (best - 1, best + 1)
+    assert answerer.widened(best, (best, best + 1)) == (best - 1, best + 1)
+
+
+def test_the_quote_is_not_widened_past_the_answer_limit(pipeline: QAPipeline) -> None:
+    answerer, sentences = pipeline.extractive, pipeline.retriever.sentences
+    first = next(i for i, s in enumerate(sentences) if s.text.startswith("Around 23,000 books"))
+    last = next(i for i, s in enumerate(sentences) if s.text.startswith("The library reopened"))
+    for wider in ((first - 1, last), (first, last + 1)):  # either neighbour makes the quote too long
+        assert sentences[wider[1]].end - sentences[wider[0]].start > extractive.MAX_ANSWER_CHARS - 5
+    assert answerer.widened(last, (first, last)) == (first, last)

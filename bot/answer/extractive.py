@@ -101,7 +101,7 @@ class ExtractiveAnswerer:
         chosen, reason = self.choose(question, ranked, kind, retrieval)
         if chosen is None:
             return self.decline(question, retrieval, ranked[0].score if ranked else 0.0, reason)
-        return self.compose(question, retrieval, chosen[1], chosen[0].score)
+        return self.compose(question, retrieval, self.widened(chosen[0].sentence, chosen[1]), chosen[0].score)
 
     def question_kind(self, question: str, retrieval: Retrieval, context: str = "") -> QuestionType:
         """The answer type asked for, with the retrieved passages' words for its head noun."""
@@ -364,6 +364,19 @@ class ExtractiveAnswerer:
             if fits and set(r.sentence_chunks[first]) & set(r.sentence_chunks[last]):
                 return first, last
         return best, best
+
+    def widened(self, best: int, span: tuple[int, int]) -> tuple[int, int]:
+        """The quoted span and one more sentence, when it fits in an answer and lies in the same passage:
+        the best sentence's other neighbour first, so the sentence chosen stays in the middle."""
+        r = self.retriever
+        first, last = span
+        around = [n for n in (first - 1, last + 1) if n in self.neighbours(first) + self.neighbours(last)]
+        for n in sorted(around, key=lambda n: abs(n - best)):
+            f, l = min(first, n), max(last, n)
+            fits = r.sentences[l].end - r.sentences[f].start <= MAX_ANSWER_CHARS - 5
+            if r.quotable[n] and fits and set(r.sentence_chunks[f]) & set(r.sentence_chunks[l]):
+                return f, l
+        return span
 
     def announced_list(self, sentence: int) -> list[int]:
         """The list items that follow a sentence announcing them ("…the following products:"), as many as
