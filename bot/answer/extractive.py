@@ -360,23 +360,27 @@ class ExtractiveAnswerer:
             neighbours = [n for n in neighbours if kind.matches(r.sentences[n].text)] or neighbours
         for partner in sorted(neighbours, key=lambda n: retrieval.sentence_scores[n], reverse=True):
             first, last = min(best, partner), max(best, partner)
-            fits = r.sentences[last].end - r.sentences[first].start <= MAX_ANSWER_CHARS - 5
-            if fits and set(r.sentence_chunks[first]) & set(r.sentence_chunks[last]):
+            if self.fits_one_passage(first, last):
                 return first, last
         return best, best
 
     def widened(self, best: int, span: tuple[int, int]) -> tuple[int, int]:
         """The quoted span and one more sentence, when it fits in an answer and lies in the same passage:
         the best sentence's other neighbour first, so the sentence chosen stays in the middle."""
-        r = self.retriever
         first, last = span
         around = [n for n in (first - 1, last + 1) if n in self.neighbours(first) + self.neighbours(last)]
         for n in sorted(around, key=lambda n: abs(n - best)):
-            f, l = min(first, n), max(last, n)
-            fits = r.sentences[l].end - r.sentences[f].start <= MAX_ANSWER_CHARS - 5
-            if r.quotable[n] and fits and set(r.sentence_chunks[f]) & set(r.sentence_chunks[l]):
-                return f, l
+            wider = min(first, n), max(last, n)
+            if self.retriever.quotable[n] and self.fits_one_passage(*wider):
+                return wider
         return span
+
+    def fits_one_passage(self, first: int, last: int) -> bool:
+        """Whether the sentences first..last fit in an answer and lie in one passage, so that the quote
+        is one exact span of the source."""
+        r = self.retriever
+        fits = r.sentences[last].end - r.sentences[first].start <= MAX_ANSWER_CHARS - 5
+        return fits and bool(set(r.sentence_chunks[first]) & set(r.sentence_chunks[last]))
 
     def announced_list(self, sentence: int) -> list[int]:
         """The list items that follow a sentence announcing them ("…the following products:"), as many as
