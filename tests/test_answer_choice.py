@@ -129,6 +129,8 @@ def test_a_table_header_is_not_quoted_but_its_rows_are(pipeline: QAPipeline) -> 
         ("Opening hours: 10am to 8pm every day", True),
         ("SKELVIK, 15 March 2025 (Coastal Wire Service)", False),  # a dateline on its own line
         ("PRESS RELEASE — For immediate release, 2 June 2025", False),
+        ("Obituary | Published Wednesday 12 March 2025", False),  # a web page's section and date line
+        ("Published 3 May 2024", False),
         ("By Harriet Coles, Environment Correspondent | Tavisford, Thursday 14 March 2024", False),
         ("NATO, the alliance, said in 2024 it would respond.", True),  # a sentence, though it opens like one
     ],
@@ -380,3 +382,34 @@ def test_the_quote_is_not_widened_past_the_answer_limit(pipeline: QAPipeline) ->
     for wider in ((first - 1, last), (first, last + 1)):  # either neighbour makes the quote too long
         assert sentences[wider[1]].end - sentences[wider[0]].start > extractive.MAX_ANSWER_CHARS - 5
     assert answerer.widened(last, (first, last)) == (first, last)
+
+
+REPORT_CORPUS = {
+    "libraries.md": (
+        "# Harrowdale Libraries: Annual Report 2023–24\n\n"
+        "This report covers the library service run by Harrowdale District Council for the whole year.\n\n"
+        "## Visits\n\n"
+        "Total visits across the network rose by 8.4% to 412,380.\n\n"
+        "Three branches acted as Warm Spaces over the winter, welcoming 2,870 visits from local people.\n"
+    ),
+}
+
+
+def test_a_year_in_the_documents_title_holds_for_all_of_it(tmp_path) -> None:
+    """ "in 2023-24" is answered from an annual report titled "…2023–24" whose sentence names no year; it
+    had been declined as giving no number for 2023."""
+    pipeline = QAPipeline.open(offline_settings(tmp_path, REPORT_CORPUS))
+    answer = pipeline.answer("how many visits did the library network get overall in 2023-24")
+    assert answer.answered and "412,380" in answer.answer
+
+
+def test_an_off_topic_typed_candidate_does_not_lead_a_required_type_to_a_decline(pipeline: QAPipeline) -> None:
+    """The best sentence is about the question and its window gives a number; a number-carrying sentence
+    about something else must not take its place only to be declined as off-topic."""
+    question = "how many firefighters fought the blaze?"
+    kind, retrieval = question_type(question), pipeline.retriever.run(question, 5)
+    best = replace(_candidate(pipeline, "Firefighters from three", 0.55, dense=0.5, topical=0.4), typed=False)
+    off_topic = _candidate(pipeline, "41,000 passengers", 0.54, dense=0.05, topical=0.0)
+    chosen, reason = pipeline.extractive.choose(question, [best, off_topic], kind, retrieval)
+    assert chosen is not None and chosen[0] is best, reason
+    assert "three stations" in pipeline.extractive.span_text(chosen[1])

@@ -247,6 +247,17 @@ def test_how_many_prefers_the_number_of_the_thing_counted() -> None:
     assert question_type("How many troops were sent?").answered_by("About 10,000 soldiers were sent.")
 
 
+def test_how_many_also_finds_the_noun_totalled_after_it() -> None:
+    """ "visits … rose by 8.4% to 412,380" totals visits; a percentage or a label ("Article 4") does not,
+    and only a number right before the noun is strong evidence of a count."""
+    kind = question_type("how many visits did the libraries get?")
+    assert kind.matches("Total visits across the network rose by 8.4% to 412,380.")
+    assert not kind.matches("Visits across the network rose by 8.4% last year.")
+    assert not question_type("How many articles does the treaty have?").matches("Article 4 is the clause.")
+    assert kind.counts("The branches welcomed 2,870 visits.")
+    assert not kind.counts("Total visits across the network rose by 8.4% to 412,380.")
+
+
 @pytest.mark.parametrize(
     ("question", "counted"),
     [

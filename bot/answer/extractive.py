@@ -156,10 +156,12 @@ class ExtractiveAnswerer:
             typed_ones = [x for x in ranked[:depth] if x.typed]
             typed = next((x for x in typed_ones if is_relevant(x)), typed_ones[0] if typed_ones else None)
             # An off-topic typed candidate gives way to a best sentence clearly about the question ("who
-            # drove first?": "it was Putin who took the wheel first" names no full name). A causal word is
-            # weak evidence: an off-topic sentence with one never turns an answer into a decline.
+            # drove first?": "it was Putin who took the wheel first" names no full name); to any relevant
+            # one when the type is required, as it would lead only to a decline. A causal word is weak
+            # evidence: an off-topic sentence with one never turns an answer into a decline.
             weak = kind.name == "reason"
-            leads = typed and (is_relevant(typed) or kind.required or not (weak or is_relevant(best, CLEARLY_RELEVANT)))
+            about = is_relevant(best, RELEVANCE_FLOOR if kind.required else CLEARLY_RELEVANT)
+            leads = typed and (is_relevant(typed) or not (weak or about))
             if not leads or typed.score < best.score - margin:
                 return best
             best = typed
@@ -170,7 +172,7 @@ class ExtractiveAnswerer:
         """Strong evidence of the answer: a name bound to the verb of "who <verb>ed", or a number counting
         the very thing "how many <noun>" asks about ("12 stops")."""
         if kind.name == "number" and kind.focus:
-            return candidate.typed
+            return kind.counts(self.retriever.sentences[candidate.sentence].text)
         return bool(kind.action) and kind.binds(self.retriever.sentences[candidate.sentence].text)
 
     def span_text(self, span: tuple[int, int]) -> str:
@@ -182,7 +184,9 @@ class ExtractiveAnswerer:
         first, last = span
         if first - 1 in self.neighbours(first):
             first -= 1
-        nearby = set(YEAR.findall(self.span_text((first, last))))
+        # a year in the document's title holds for all of it ("Annual Report 2023–24")
+        title = next(p.title for p in self.retriever.passages if p.doc_id == self.retriever.sentences[first].doc_id)
+        nearby = set(YEAR.findall(self.span_text((first, last)) + " " + title))
         missing = sorted(set(YEAR.findall(question)) - nearby)
         periods = {
             period for period in decades_asked(question) if not any(y.startswith(period_prefix(period)) for y in nearby)

@@ -176,7 +176,7 @@ class QuestionType:
         if self.name == "identity":
             return self.names_focus(sentence)
         if self.name == "number" and self.focus:  # "how many articles": a number right before "articles"
-            return bool(counted_pattern(self.focus).search(_DATE_NUMBERS.sub(" ", sentence)))
+            return self.counts(sentence) or bool(totalled_pattern(self.focus).search(_DATE_NUMBERS.sub(" ", sentence)))
         if self.name == "number":  # a count or amount, not the day or year of a date
             return has_number(sentence)
         if self.name == "person":  # a new name that is not an organisation's or a place's
@@ -187,6 +187,10 @@ class QuestionType:
             return any(self.is_new_name(m.group(1)) for m in _PLACE.finditer(sentence))
         pattern = {"money": _MONEY, "date": _RANKED_DATE, "reason": _REASON}.get(self.name)
         return bool(pattern.search(sentence)) if pattern else False
+
+    def counts(self, sentence: str) -> bool:
+        """A number right before the noun "how many" counts ("12 stops"): strong evidence of the answer."""
+        return bool(counted_pattern(self.focus).search(_DATE_NUMBERS.sub(" ", sentence)))
 
     def binds(self, sentence: str) -> bool:
         """A new person's name bound to the question's verb: "led by Professor Helen Achterberg", "Owen
@@ -289,6 +293,15 @@ def counted_pattern(focus: str) -> re.Pattern[str]:
     stem = re.sub(r"(ies|es|s|y|e)$", "", focus)
     number = rf"\b(?:\d[\d,.]*|{'|'.join(NUMBER_WORDS)})\b"
     return re.compile(rf"{number}\s+(?:(?!of\b)[\w\-]+\s+){{0,{COUNT_GAP}}}{re.escape(stem)}\w{{0,3}}\b", re.I)
+
+
+@lru_cache(maxsize=256)
+def totalled_pattern(focus: str) -> re.Pattern[str]:
+    """The counted noun, then within a few words a number that is not a percentage: "visits across the
+    network rose by 8.4% to 412,380" (not "Article 4", a label right after the noun)."""
+    stem = re.sub(r"(ies|es|s|y|e)$", "", focus)
+    number = r"\d[\d,]*(?![\d.,]*\s*(?:%|per ?cent))"
+    return re.compile(rf"\b{re.escape(stem)}\w{{0,3}}\b(?:\s+\S+){{1,8}}?\s+{number}", re.I)
 
 
 _IDENTITY = re.compile(

@@ -260,7 +260,8 @@ def is_plain_heading(text: str) -> bool:
 
 DATELINE_WORDS = 14
 _DATELINE_START = re.compile(
-    r"(?:[A-Z][A-Z.'\-]+(?:\s[A-Z][A-Z.'\-]+)*\s?(?:,|—|–|--)|PRESS RELEASE\b|For immediate release\b|By [A-Z])"
+    r"(?:[A-Z][A-Z.'\-]+(?:\s[A-Z][A-Z.'\-]+)*\s?(?:,|—|–|--)|PRESS RELEASE\b|For immediate release\b|By [A-Z]"
+    r"|(?:Published|Posted|Updated|Last updated|Filed)\b|[A-Z][\w ]{0,30}\s\|\s)"
 )
 _DATELINE_MARK = re.compile(r"\b\d{4}\b|\brelease\b|\bcorrespondent\b|\bwire service\b|\bnews agency\b", re.I)
 
@@ -268,7 +269,8 @@ _DATELINE_MARK = re.compile(r"\b\d{4}\b|\brelease\b|\bcorrespondent\b|\bwire ser
 def is_dateline(text: str) -> bool:
     """A news file's dateline or byline on a line of its own ("SKELVIK, 15 March 2025 (Coastal Wire
     Service)", "PRESS RELEASE — For immediate release, 2 June 2025", "By Harriet Coles, Environment
-    Correspondent"): where and when it was filed, never an answer."""
+    Correspondent", "Obituary | Published Wednesday 12 March 2025"): where and when it was filed, never an
+    answer."""
     if len(text.split()) > DATELINE_WORDS or re.search(r"[a-z][.!?]$", text):  # a sentence ends in a word
         return False
     return bool(_DATELINE_START.match(text)) and bool(_DATELINE_MARK.search(text))
