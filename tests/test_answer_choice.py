@@ -130,7 +130,9 @@ def test_a_table_header_is_not_quoted_but_its_rows_are(pipeline: QAPipeline) -> 
         ("SKELVIK, 15 March 2025 (Coastal Wire Service)", False),  # a dateline on its own line
         ("PRESS RELEASE — For immediate release, 2 June 2025", False),
         ("Obituary | Published Wednesday 12 March 2025", False),  # a web page's section and date line
-        ("Published 3 May 2024", False),
+        ("Last updated: 4 June 2025, 10:42", False),
+        ("Updated guidance was issued in March 2024.", True),  # sentences, though they open like one
+        ("Published accounts show a surplus of £1,250 for 2023.", True),
         ("By Harriet Coles, Environment Correspondent | Tavisford, Thursday 14 March 2024", False),
         ("NATO, the alliance, said in 2024 it would respond.", True),  # a sentence, though it opens like one
     ],
@@ -375,6 +377,16 @@ def test_the_quote_adds_the_other_neighbour_when_it_fits(pipeline: QAPipeline) -
     assert answerer.widened(best, (best, best + 1)) == (best - 1, best + 1)
 
 
+def test_the_quote_is_not_widened_onto_a_list_from_its_end_nor_onto_a_heading(pipeline: QAPipeline) -> None:
+    """Before the best sentence is the last item of a list, after it a table header: neither is added,
+    since the quote would start in the middle of the list or hold a header."""
+    answerer, sentences = pipeline.extractive, pipeline.retriever.sentences
+    best = next(i for i, s in enumerate(sentences) if s.text.startswith("The library now has 12 reading desks"))
+    assert sentences[best - 1].text.startswith("3. remote monitoring")
+    assert not pipeline.retriever.quotable[best + 1]
+    assert answerer.widened(best, (best, best)) == (best, best)
+
+
 def test_the_quote_is_not_widened_past_the_answer_limit(pipeline: QAPipeline) -> None:
     answerer, sentences = pipeline.extractive, pipeline.retriever.sentences
     first = next(i for i, s in enumerate(sentences) if s.text.startswith("Around 23,000 books"))
@@ -392,6 +404,12 @@ REPORT_CORPUS = {
         "Total visits across the network rose by 8.4% to 412,380.\n\n"
         "Three branches acted as Warm Spaces over the winter, welcoming 2,870 visits from local people.\n"
     ),
+    "branches.md": (
+        "# Harrowdale branch histories, 1950-2024\n\n"
+        "The county archive in Hollin Street keeps the records these accounts draw on.\n\n"
+        "Volunteers from the local history society wrote most of them over two winters.\n\n"
+        "The Mill Lane branch opened with 4,000 books and twelve members of staff in a former chapel.\n"
+    ),
 }
 
 
@@ -401,6 +419,9 @@ def test_a_year_in_the_documents_title_holds_for_all_of_it(tmp_path) -> None:
     pipeline = QAPipeline.open(offline_settings(tmp_path, REPORT_CORPUS))
     answer = pipeline.answer("how many visits did the library network get overall in 2023-24")
     assert answer.answered and "412,380" in answer.answer
+    # a title spanning years says nothing of which one a sentence is about
+    answer = pipeline.answer("how many books did the mill lane branch open with in 1950?")
+    assert not answer.answered and "1950" in answer.answer
 
 
 def test_an_off_topic_typed_candidate_does_not_lead_a_required_type_to_a_decline(pipeline: QAPipeline) -> None:

@@ -253,6 +253,9 @@ def test_how_many_also_finds_the_noun_totalled_after_it() -> None:
     kind = question_type("how many visits did the libraries get?")
     assert kind.matches("Total visits across the network rose by 8.4% to 412,380.")
     assert not kind.matches("Visits across the network rose by 8.4% last year.")
+    assert kind.matches("Total visits: 412,380.")  # punctuation may stand between them
+    assert not kind.matches("The minister's visits drew criticism. A further 12 branches closed.")
+    assert not kind.matches("Visits rose to 3rd place.")  # an ordinal is no total
     assert not question_type("How many articles does the treaty have?").matches("Article 4 is the clause.")
     assert kind.counts("The branches welcomed 2,870 visits.")
     assert not kind.counts("Total visits across the network rose by 8.4% to 412,380.")

@@ -180,13 +180,16 @@ class ExtractiveAnswerer:
 
     def years_not_mentioned(self, question: str, span: tuple[int, int]) -> list[str]:
         """The years the question asks about ("...in 2023?") that neither the quoted span nor the
-        sentence before it names: a number, date or amount for 2023 must come from a passage about 2023."""
+        sentence before it names: a number, date or amount for 2023 must come from a passage about 2023.
+        When they name no year, the single year of the document's title holds for them ("Annual Report
+        2023–24"; not "Relations with North Korea, 1948-2024")."""
         first, last = span
         if first - 1 in self.neighbours(first):
             first -= 1
-        # a year in the document's title holds for all of it ("Annual Report 2023–24")
-        title = next(p.title for p in self.retriever.passages if p.doc_id == self.retriever.sentences[first].doc_id)
-        nearby = set(YEAR.findall(self.span_text((first, last)) + " " + title))
+        nearby = set(YEAR.findall(self.span_text((first, last))))
+        if not nearby:
+            in_title = set(YEAR.findall(self.retriever.titles[self.retriever.sentences[first].doc_id]))
+            nearby = in_title if len(in_title) == 1 else nearby
         missing = sorted(set(YEAR.findall(question)) - nearby)
         periods = {
             period for period in decades_asked(question) if not any(y.startswith(period_prefix(period)) for y in nearby)
@@ -369,13 +372,16 @@ class ExtractiveAnswerer:
         return best, best
 
     def widened(self, best: int, span: tuple[int, int]) -> tuple[int, int]:
-        """The quoted span and one more sentence, when it fits in an answer and lies in the same passage:
-        the best sentence's other neighbour first, so the sentence chosen stays in the middle."""
+        """The quoted span and one more sentence, when it is quotable, fits in an answer and lies in the
+        same passage: the best sentence's other neighbour, else the sentence beyond its partner. Never a
+        list item before the span: the quote would start in the middle of a list."""
+        r = self.retriever
         first, last = span
         around = [n for n in (first - 1, last + 1) if n in self.neighbours(first) + self.neighbours(last)]
         for n in sorted(around, key=lambda n: abs(n - best)):
             wider = min(first, n), max(last, n)
-            if self.retriever.quotable[n] and self.fits_one_passage(*wider):
+            mid_list = n < first and LIST_MARK.match(r.sentences[n].text)
+            if r.quotable[n] and not mid_list and self.fits_one_passage(*wider):
                 return wider
         return span
 

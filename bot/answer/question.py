@@ -175,8 +175,9 @@ class QuestionType:
             return bool(_DETAIL[self.detail].search(sentence))
         if self.name == "identity":
             return self.names_focus(sentence)
-        if self.name == "number" and self.focus:  # "how many articles": a number right before "articles"
-            return self.counts(sentence) or bool(totalled_pattern(self.focus).search(_DATE_NUMBERS.sub(" ", sentence)))
+        if self.name == "number" and self.focus:  # "how many articles": a number of articles
+            undated = _DATE_NUMBERS.sub(" ", sentence)
+            return bool(counted_pattern(self.focus).search(undated) or totalled_pattern(self.focus).search(undated))
         if self.name == "number":  # a count or amount, not the day or year of a date
             return has_number(sentence)
         if self.name == "person":  # a new name that is not an organisation's or a place's
@@ -290,18 +291,25 @@ def count_focus(folded_question: str) -> str:
 def counted_pattern(focus: str) -> re.Pattern[str]:
     """A number, then up to COUNT_GAP words (not "of": "one of the articles" is no count), then the
     counted noun in any number ("articles" also finds "article", "countries" finds "country")."""
-    stem = re.sub(r"(ies|es|s|y|e)$", "", focus)
     number = rf"\b(?:\d[\d,.]*|{'|'.join(NUMBER_WORDS)})\b"
-    return re.compile(rf"{number}\s+(?:(?!of\b)[\w\-]+\s+){{0,{COUNT_GAP}}}{re.escape(stem)}\w{{0,3}}\b", re.I)
+    return re.compile(rf"{number}\s+(?:(?!of\b)[\w\-]+\s+){{0,{COUNT_GAP}}}{_count_stem(focus)}\w{{0,3}}\b", re.I)
+
+
+def _count_stem(noun: str) -> str:
+    """The counted noun without its ending, escaped: "countries" and "country" share "countr"."""
+    return re.escape(re.sub(r"(ies|es|s|y|e)$", "", noun))
 
 
 @lru_cache(maxsize=256)
 def totalled_pattern(focus: str) -> re.Pattern[str]:
-    """The counted noun, then within a few words a number that is not a percentage: "visits across the
-    network rose by 8.4% to 412,380" (not "Article 4", a label right after the noun)."""
-    stem = re.sub(r"(ies|es|s|y|e)$", "", focus)
-    number = r"\d[\d,]*(?![\d.,]*\s*(?:%|per ?cent))"
-    return re.compile(rf"\b{re.escape(stem)}\w{{0,3}}\b(?:\s+\S+){{1,8}}?\s+{number}", re.I)
+    """The counted noun, then within a few words of the same sentence a number that is not a percentage
+    nor an ordinal: "visits across the network rose by 8.4% to 412,380", "Total visits: 412,380" (not
+    "Article 4", a label right after the noun)."""
+    number = r"\d[\d,]*(?![\d.,]*\s*(?:%|per ?cent|pc\b))(?![a-z])"
+    gap = r"(?:\s+\S*[^\s.!?;])"  # words within the sentence
+    # punctuation may stand between the noun and the number ("visits: 412,380"), a space alone may not
+    between = rf"(?:[^\w\s]+{gap}{{0,8}}?|(?!\s+\d){gap}{{1,8}}?)"
+    return re.compile(rf"\b{_count_stem(focus)}\w{{0,3}}\b{between}\s*{number}", re.I)
 
 
 _IDENTITY = re.compile(

@@ -69,7 +69,7 @@ class HybridRetriever:
             for chunk in chunks:
                 self.chunk_sentences[chunk].append(sentence)
         self.sentence_terms = [frozenset(terms(s.text)) for s in self.sentences]
-        titles = {p.doc_id: p.title for p in self.passages}  # whitespace already collapsed by the loader
+        self.titles = titles = {p.doc_id: p.title for p in self.passages}  # whitespace collapsed by the loader
         # a headline that opens the document is its title (and a citation shows it), not an answer
         self.quotable = [
             is_quotable(s.text) and " ".join(s.text.split()) != titles[s.doc_id] and not self._is_table_header(i)
@@ -260,8 +260,13 @@ def is_plain_heading(text: str) -> bool:
 
 DATELINE_WORDS = 14
 _DATELINE_START = re.compile(
-    r"(?:[A-Z][A-Z.'\-]+(?:\s[A-Z][A-Z.'\-]+)*\s?(?:,|—|–|--)|PRESS RELEASE\b|For immediate release\b|By [A-Z]"
-    r"|(?:Published|Posted|Updated|Last updated|Filed)\b|[A-Z][\w ]{0,30}\s\|\s)"
+    r"(?:[A-Z][A-Z.'\-]+(?:\s[A-Z][A-Z.'\-]+)*\s?(?:,|—|–|--)|PRESS RELEASE\b|For immediate release\b|By [A-Z])"
+)
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
+# a web page's date line: "Obituary | Published Wednesday 12 March 2025", "Last updated: 4 June 2025, 10:42"
+_PAGE_DATE = re.compile(
+    r"(?:[A-Z][\w ]{0,30}\s\|\s+)?(?:Last\s+)?(?:Published|Posted|Updated|updated|Filed)(?:\s+on)?:?\s+"
+    rf"(?:[A-Z][a-z]+day,?\s+)?(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}|{_MONTH}\s+\d{{1,2}}\b|\d{{4}}-\d\d-\d\d)"
 )
 _DATELINE_MARK = re.compile(r"\b\d{4}\b|\brelease\b|\bcorrespondent\b|\bwire service\b|\bnews agency\b", re.I)
 
@@ -273,6 +278,8 @@ def is_dateline(text: str) -> bool:
     answer."""
     if len(text.split()) > DATELINE_WORDS or re.search(r"[a-z][.!?]$", text):  # a sentence ends in a word
         return False
+    if _PAGE_DATE.match(text) and not re.search(r"[.!?]$", text):
+        return True
     return bool(_DATELINE_START.match(text)) and bool(_DATELINE_MARK.search(text))
 
 
