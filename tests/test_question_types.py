@@ -409,6 +409,9 @@ def test_a_required_type_looks_further_down_before_declining(pipeline: QAPipelin
         ("How tall is the tower?", "The tower cost £12m to build.", False),  # money, not metres
         ("How long is the pier?", "I am sure it is long enough.", False),
         ("How far did prices fall?", "Prices fell 5% in a year.", True),  # "how far" is any number
+        ("whats the top speed on the glide s2?", "The Glide S2 has a top speed of 25 km/h.", True),
+        ("whats the top speed on the glide s2?", "Gusts of up to 70 mph were recorded.", True),
+        ("whats the top speed on the glide s2?", "The Glide S2 weighs 14 kg and costs £499.", False),
     ],
 )
 def test_measurements_need_a_unit_of_what_is_measured(question: str, sentence: str, answered: bool) -> None:
@@ -488,7 +491,7 @@ def test_an_acronym_spelled_out_in_the_passages_is_known() -> None:
 
 @pytest.mark.parametrize(
     ("question", "kind"),
-    [("hows much is the reward?", "number"), ("whens the final?", "date"), ("wheres the plant?", "place")],
+    [("hows much is the reward?", "money"), ("whens the final?", "date"), ("wheres the plant?", "place")],
 )
 def test_chat_spellings_of_question_words(question: str, kind: str) -> None:
     assert question_type(question).name == kind
@@ -628,3 +631,19 @@ def test_another_form_of_a_name_counts_as_mentioned(pipeline: QAPipeline) -> Non
     "Austria" is not "Australia"."""
     present = pipeline.extractive.synonyms_present(["chinese", "german", "austria"], ["china", "germany", "australia"])
     assert present == [True, True, False]
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "answered"),
+    [
+        ("how much does the association charge for a jar of honey?", "A jar costs £6.50.", True),
+        ("how much does the association charge for a jar of honey?", "We produced 1,340 kg of honey.", False),
+        ("how big a bonus did the chief exec get?", "Her bonus was £120,000.", True),
+        ("how big a bonus did the chief exec get?", "The firm employs 1,300 people.", False),
+        ("how much was bail set at?", "A 34-year-old man was arrested.", False),
+        ("how much did the appeal raise?", "The appeal raised £2.3 million.", True),
+    ],
+)
+def test_what_is_charged_raised_or_paid_out_is_money(question: str, sentence: str, answered: bool) -> None:
+    kind = question_type(question)
+    assert kind.name == "money" and kind.required and kind.answered_by(sentence) is answered

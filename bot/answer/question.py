@@ -107,6 +107,8 @@ _AMOUNT = (
 _LENGTH_UNITS = r"km|m|cm|mm|ft|kilometres?|kilometers?|metres?|meters?|miles?|feet|foot|inch(?:es)?|yards?|storeys?"
 _WEIGHT_UNITS = r"kg|g|grams?|kilograms?|kilos?|tonnes?|tons?|pounds|lbs?|oz|ounces?|stone"
 _TIME_UNITS = r"secs?|seconds?|mins?|minutes?|hrs?|hours?|days?|weeks?|months?|years?|decades?|centur(?:y|ies)"
+_SPEED_UNITS = r"mph|km/h|kmh|kph|knots?|m/s|(?:miles|kilometres|kilometers|km) (?:an|per) hour"
+_SPEED_UNITS += r"|(?:metres|meters) per second"
 _MEASURE = {  # a number with a unit of what is measured: "how tall" needs metres or feet, not any number
     kind: re.compile(rf"{_AMOUNT}(?:{units})\b", re.IGNORECASE)
     for kind, units in (
@@ -114,6 +116,7 @@ _MEASURE = {  # a number with a unit of what is measured: "how tall" needs metre
         ("weight", _WEIGHT_UNITS),
         ("duration or length", f"{_TIME_UNITS}|{_LENGTH_UNITS}"),
         ("duration", _TIME_UNITS),
+        ("speed", _SPEED_UNITS),
     )
 }
 # "how many tonnes/km/days": the counted noun is a unit, so the answer needs an amount in that unit
@@ -352,6 +355,10 @@ _RULES: list[tuple[str, QuestionType]] = [
     (
         r"\bhow much (money|did .* (pay|cost|spend|earn|get paid))|\bhow much .*\b(paid|cost|costs|worth|price|spent|"
         r"spend|pay|earn)\b"
+        # what is charged, raised or paid out: "how much does it charge", "how big a bonus"
+        r"|\bhow (?:much|big|large)\b.*\b(?:bonus|fine|fee|fees|fare|bail|bill|salary|wage|grant|loan|reward|budget|"
+        r"compensation|compo|donation|rent|payout|settlement|charge|charges|charged|raise|raised|fetch|fetched|"
+        r"sell for|sold for|donate|donated|owe|owed)\b"
         r"|\bwhat(?:'s| was| is| were| are) the (?:[a-z\-]+ )?(price|cost|value|bill|fee|fare|salary|wage|pay|budget|"
         r"fine|reward|prize|(?:hourly|daily|weekly|pay) rate)s?\b",
         QuestionType("money", required=True),
@@ -370,6 +377,7 @@ _RULES: list[tuple[str, QuestionType]] = [
     (r"\bhow (tall|wide|deep)\b", QuestionType("number", required=True, detail="length")),
     (r"\bhow heavy\b", QuestionType("number", required=True, detail="weight")),
     (r"\bhow long\b", QuestionType("number", required=True, detail="duration or length")),
+    (r"\b(top|maximum|max|average|cruising) speed\b", QuestionType("number", required=True, detail="speed")),
     (
         r"\bhow (many|much|far|high|old|big|large|often)\b|\bwhat number\b",
         QuestionType("number", required=True),
