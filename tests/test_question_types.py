@@ -74,12 +74,29 @@ def test_a_date_needs_a_date() -> None:
         ("Who was the librarian?", "The librarian was appointed in 1955.", False),
         ("which foundation paid for it?", "It got a grant from the Harrow Foundation in 2020.", True),
         ("which foundation paid for it?", "The foundation of the Harrow plant was laid in 2020.", False),
+        ("whats the petition against the dimming called?", '| Petition "Keep Pellbury Lit" | 1,862 |', True),
+        ("whats the petition against the dimming called?", "A petition against it was handed in.", False),
     ],
 )
 def test_identity_needs_a_new_name_attached_to_the_thing_asked_about(
     question: str, sentence: str, names_it: bool
 ) -> None:
     assert question_type(question).matches(sentence) is names_it
+
+
+@pytest.mark.parametrize(
+    ("question", "head"),
+    [
+        ("whats the name of the drone company thats linked to amberline?", "company"),  # "thats" is "that's"
+        ("who's the judge thats going to hear the challenge?", "judge"),
+        ("whats the petition against the streetlight dimming called?", "petition"),
+        ("what were her kids called", "kids"),
+        ("what was the ship called?", "ship"),
+    ],
+)
+def test_what_x_is_called_asks_for_a_name_for_x(question: str, head: str) -> None:
+    kind = question_type(question)
+    assert kind.name == "identity" and kind.required and kind.focus == head
 
 
 def test_the_passages_word_for_the_head_noun_counts_as_the_head() -> None:

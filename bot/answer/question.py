@@ -237,7 +237,7 @@ class QuestionType:
         name = r"((?-i:[A-Z])[\w’'\-]+)"
         role = r"(?:a|an|the)\s+(?:[\w’'\-]+\s+){0,3}"
         patterns = [
-            rf"\b{head},?\s+{name}",  # "spokesman Lin Jian"
+            rf"\b{head},?\s+[“\"']?{name}",  # "spokesman Lin Jian", 'the petition "Keep Pellbury Lit"'
             rf"{name},\s+(?:{role})?{head}",  # "Ramon Pacheco Pardo, a professor", "Robert Dover, professor"
             rf"{name},?\s+(?:who\s+)?(?:is|was|became|served as|worked as|has been|had been)\s+{role}{head}",
             rf"\b{head}\s+(?:is|was|has been|had been)\s+{name}",  # "the librarian was Philip Larkin"
@@ -318,7 +318,10 @@ def totalled_pattern(focus: str) -> re.Pattern[str]:
 _IDENTITY = re.compile(
     r"\b(?:what|what's|whats)\s+(?:is\s+|was\s+|are\s+|were\s+)?(?:the|his|her|their|its)\s+names?\s+of\s+"
     r"(?:the\s+|a\s+|an\s+)?"
-    r"|\bwho\s*(?:is|was|'s|’s)\s+(?:the|[a-z][\w\-]*['’]s)\s+",
+    r"|\bwho\s*(?:is|was|'s|’s)\s+(?:the|[a-z][\w\-]*['’]s)\s+"
+    # "what's the petition against the dimming called?", "what were her kids called"
+    r"|\b(?:what|what's|whats)\s+(?:is\s+|was\s+|are\s+|were\s+)?(?=(?:the|his|her|their|its)\s[^?]*\bcalled\b)"
+    r"(?:the|his|her|their|its)\s+",
     re.IGNORECASE,
 )
 
@@ -334,7 +337,7 @@ def identity_head(question: str) -> str:
     phrase = re.findall(r"[\w’'\-]+", question[match.end() :])
     for word, following in zip(phrase, [*phrase[1:], ""], strict=True):
         lowered = fold(word)
-        if lowered in STOPWORDS or (word[0].isupper() and head and head.islower()):
+        if lowered in STOPWORDS or lowered == "called" or (word[0].isupper() and head and head.islower()):
             break
         if head and is_participle(lowered) and fold(following) in STOPWORDS:
             break  # "the professor quoted in…", "the group campaigning against…"; not "the town planning officer"

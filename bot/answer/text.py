@@ -180,6 +180,10 @@ STOPWORDS = frozenset(
         "ones",
     ]
 )
+# chat spellings of contractions, without the apostrophe ("thats", "dont"): function words all the same
+STOPWORDS |= {"thats", "theres", "heres", "hes", "shes", "im", "ive", "youre", "theyre", "whos", "wheres", "whens"}
+STOPWORDS |= {"hows", "whys", "dont", "doesnt", "didnt", "isnt", "wasnt", "arent", "werent", "cant", "couldnt"}
+STOPWORDS |= {"wouldnt", "shouldnt", "havent", "hasnt", "hadnt", "wont"}
 
 NUMBER_VALUES = {
     word: value
