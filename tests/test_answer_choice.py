@@ -434,3 +434,39 @@ def test_an_off_topic_typed_candidate_does_not_lead_a_required_type_to_a_decline
     chosen, reason = pipeline.extractive.choose(question, [best, off_topic], kind, retrieval)
     assert chosen is not None and chosen[0] is best, reason
     assert "three stations" in pipeline.extractive.span_text(chosen[1])
+
+
+INTERVIEW_CORPUS = {
+    "interview.txt": (
+        "Lavender and stills: an interview with Odile Fenchurch\n\n"
+        "Odile Fenchurch runs a lavender distillery on a former dairy farm outside Lesser Aldwick.\n\n"
+        "Q: Let's start at the beginning. Why leave a secure job in a lab?\n\n"
+        "A: Honestly, I was burnt out. I spent more time in budget meetings than at a bench.\n\n"
+        "Q: Where does the oil end up?\n\n"
+        "A: About 60 per cent goes to perfumers, mostly small independent houses. The rest we sell ourselves. "
+        "Who would have thought it?\n"
+    ),
+}
+
+
+def test_an_interview_question_heads_its_answer_and_is_never_quoted(tmp_path) -> None:
+    """A question on a line of its own ("Q: Where does the oil end up?") is what the answer after it is
+    about, like a heading: context for the answer's sentences, never quoted itself; a question inside an
+    answer ("Who would have thought it?") is not one."""
+    pipeline = QAPipeline.open(offline_settings(tmp_path, INTERVIEW_CORPUS))
+    r = pipeline.retriever
+    index = {s.text: i for i, s in enumerate(r.sentences)}
+    asked = (
+        index["Where does the oil end up?"]
+        if "Where does the oil end up?" in index
+        else index["Q: Where does the oil end up?"]
+    )
+    answer = index["A: About 60 per cent goes to perfumers, mostly small independent houses."]
+    assert r.asked_by[asked] == asked and not r.quotable[asked]
+    assert r.asked_by[answer] == asked and r.asked_by[index["Who would have thought it?"]] == asked
+    assert r.quotable[index["Who would have thought it?"]]
+    assert not r.quotable[index["Q: Let's start at the beginning."]]  # the interviewer's words
+    reply = pipeline.answer("where does the oil end up?")
+    assert reply.answered and "perfumers" in reply.answer and "Where does the oil end up" not in reply.answer
+    reply = pipeline.answer("why did she leave her lab job?")
+    assert reply.answered and "burnt out" in reply.answer and "Why leave" not in reply.answer

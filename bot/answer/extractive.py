@@ -72,6 +72,7 @@ class Scored:
     typed: bool
     features: dict[str, float]
     topical: float | None = None  # the lexical share without numbers: a shared year alone is no topic
+    asked: float = 0.0  # the cosine of the interview question the sentence answers
 
 
 class ExtractiveAnswerer:
@@ -277,11 +278,16 @@ class ExtractiveAnswerer:
             sentence_terms = r.sentence_terms[s]
             first, last = self.window(s, retrieval, kind)
             window_terms = frozenset().union(*r.sentence_terms[first : last + 1])
+            asked = r.asked_by[s]
+            asked_score = float(retrieval.sentence_scores[asked]) if asked is not None else 0.0
             features = {
                 "dense": float(retrieval.sentence_scores[s]),
-                # a headline, heading or table rule beside a sentence is no context for it
+                # a headline, heading or table rule beside a sentence is no context for it; the question
+                # it answers in an interview is
                 "context": max(
-                    (float(retrieval.sentence_scores[n]) for n in self.neighbours(s) if r.quotable[n]), default=0.0
+                    [float(retrieval.sentence_scores[n]) for n in self.neighbours(s) if r.quotable[n]]
+                    + ([asked_score] if asked is not None else []),
+                    default=0.0,
                 ),
                 "lexical": sum(w for t, w in term_weights.items() if t in sentence_terms) / total,
                 "typed": float(kind.matches(r.sentences[s].text)),
@@ -296,7 +302,7 @@ class ExtractiveAnswerer:
             if seen and " ".join(r.sentences[s].text.split())[:QUOTED_PREFIX] in seen:
                 score -= ALREADY_QUOTED_PENALTY
             topical = sum(w for t, w in term_weights.items() if t in sentence_terms and not t.isdigit()) / total
-            scored.append(Scored(s, score, bool(features["typed"]), features, topical))
+            scored.append(Scored(s, score, bool(features["typed"]), features, topical, asked_score))
         scored.sort(key=lambda x: x.score, reverse=True)
         return scored
 
@@ -514,9 +520,10 @@ def is_shouted(text: str) -> bool:
 
 
 def relevance(candidate: Scored) -> float:
-    """How much a sentence is about the question: its cosine plus its share of the question's words."""
+    """How much a sentence is about the question: its cosine (or that of the interview question it
+    answers, if higher) plus its share of the question's words."""
     lexical = candidate.features["lexical"] if candidate.topical is None else candidate.topical
-    return candidate.features["dense"] + lexical
+    return max(candidate.features["dense"], candidate.asked) + lexical
 
 
 def is_relevant(candidate: Scored, floor: float = RELEVANCE_FLOOR) -> bool:

@@ -71,12 +71,46 @@ class HybridRetriever:
         self.sentence_terms = [frozenset(terms(s.text)) for s in self.sentences]
         self.titles = titles = {p.doc_id: p.title for p in self.passages}  # whitespace collapsed by the loader
         # a headline that opens the document is its title (and a citation shows it), not an answer
+        self.asked_by = self._questions_answered()
         self.quotable = [
-            is_quotable(s.text) and " ".join(s.text.split()) != titles[s.doc_id] and not self._is_table_header(i)
+            is_quotable(s.text)
+            and " ".join(s.text.split()) != titles[s.doc_id]
+            and not self._is_table_header(i)
+            and self.asked_by[i] != i
+            and not s.text.startswith(("Q:", "Q."))  # the interviewer's words
             for i, s in enumerate(self.sentences)
         ]
         self.document_frequency = Counter(t for ts in self.sentence_terms for t in ts)
         self._bm25 = self._lexical_index([p.title + "\n" + p.text for p in self.passages])
+
+    def _ends_line(self, i: int) -> bool:
+        passage = self.passages[self.sentence_chunks[i][0]]
+        rest = passage.text[self.sentences[i].end - passage.start :]
+        return not rest.strip() or rest.lstrip(" \t").startswith("\n")
+
+    def _opens_line(self, i: int) -> bool:
+        """Whether a sentence opens its line, or follows the "Q:" that opens it."""
+        passage = self.passages[self.sentence_chunks[i][0]]
+        before = passage.text[: self.sentences[i].start - passage.start]
+        line = before[before.rfind("\n") + 1 :]
+        return not line.strip() or line.lstrip().startswith(("Q:", "Q.", "Q "))
+
+    def _questions_answered(self) -> list[int | None]:
+        """For each sentence, the question line it answers: a short question ending its line ("Q: Why
+        leave a secure job in a lab?", "Where does the food come from?") heads what follows, as in an
+        interview or FAQ, until the next one or a heading. A question line maps to itself."""
+        found: list[int | None] = []
+        current = None
+        for i, sentence in enumerate(self.sentences):
+            text = sentence.text.strip().strip("*_\"'”’")
+            if i and sentence.doc_id != self.sentences[i - 1].doc_id:
+                current = None
+            if text.startswith("#") or is_plain_heading(text):
+                current = None
+            elif text.endswith("?") and len(text.split()) <= 15 and self._ends_line(i) and self._opens_line(i):
+                current = i
+            found.append(current)
+        return found
 
     def _is_table_header(self, i: int) -> bool:
         """A table row followed by the table's rule ("|---|---|") is its header, not data."""
