@@ -70,8 +70,8 @@ class HybridRetriever:
                 self.chunk_sentences[chunk].append(sentence)
         self.sentence_terms = [frozenset(terms(s.text)) for s in self.sentences]
         self.titles = titles = {p.doc_id: p.title for p in self.passages}  # whitespace collapsed by the loader
-        # a headline that opens the document is its title (and a citation shows it), not an answer
         self.asked_by = self._questions_answered()
+        # a headline that opens the document is its title (and a citation shows it), not an answer
         self.quotable = [
             is_quotable(s.text)
             and " ".join(s.text.split()) != titles[s.doc_id]
@@ -84,6 +84,7 @@ class HybridRetriever:
         self._bm25 = self._lexical_index([p.title + "\n" + p.text for p in self.passages])
 
     def _ends_line(self, i: int) -> bool:
+        """Whether nothing but a line break (or the end of the text) follows a sentence."""
         passage = self.passages[self.sentence_chunks[i][0]]
         rest = passage.text[self.sentences[i].end - passage.start :]
         return not rest.strip() or rest.lstrip(" \t").startswith("\n")
@@ -93,7 +94,7 @@ class HybridRetriever:
         passage = self.passages[self.sentence_chunks[i][0]]
         before = passage.text[: self.sentences[i].start - passage.start]
         line = before[before.rfind("\n") + 1 :]
-        return not line.strip() or line.lstrip().startswith(("Q:", "Q.", "Q "))
+        return not line.strip() or line.lstrip().startswith(("Q:", "Q."))
 
     def _questions_answered(self) -> list[int | None]:
         """For each sentence, the question line it answers: a short question ending its line ("Q: Why
