@@ -76,6 +76,9 @@ def test_a_date_needs_a_date() -> None:
         ("which foundation paid for it?", "The foundation of the Harrow plant was laid in 2020.", False),
         ("whats the petition against the dimming called?", '| Petition "Keep Pellbury Lit" | 1,862 |', True),
         ("whats the petition against the dimming called?", "A petition against it was handed in.", False),
+        ("what's the name of the fireworks company?", "Brightwater Pyrotechnics Ltd, which runs a depot", True),
+        ("what's the name of the fireworks company?", "The agency was fined £1.8m at Carrowmere Crown Court.", False),
+        ("what's the name of the ship?", "Brightwater Pyrotechnics Ltd, which runs a depot", False),  # no firm
     ],
 )
 def test_identity_needs_a_new_name_attached_to_the_thing_asked_about(

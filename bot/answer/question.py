@@ -249,7 +249,15 @@ class QuestionType:
         if titles:
             patterns.append(rf"\b(?:{'|'.join(titles)})\s+(?-i:[a-z]+)\s+{name}")
         found = (m.group(1) for p in patterns for m in re.finditer(p, sentence, re.IGNORECASE))
-        return any(self.is_new_name(n) for n in found)
+        if any(self.is_new_name(n) for n in found):
+            return True
+        # a company's name says what it is: "Brightwater Pyrotechnics Ltd" names "the fireworks company"
+        return self.focus in _FIRM_HEADS and any(self.is_new_name(m.group(1)) for m in _FIRM_NAME.finditer(sentence))
+
+
+_FIRM_HEADS = frozenset({"company", "firm", "business", "operator", "manufacturer", "maker", "supplier", "producer"})
+_FIRM_HEADS |= {"retailer", "wholesaler", "developer", "contractor", "startup", "start-up", "employer", "brand"}
+_FIRM_NAME = re.compile(r"\b((?:[A-Z][\w&'’\-]+\s+){1,4}(?:Ltd|Limited|plc|PLC|Inc|LLC|LLP|GmbH|Co)\b\.?)")
 
 
 def _head_pattern(word: str, abbreviated: bool) -> str:
