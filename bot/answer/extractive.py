@@ -182,15 +182,15 @@ class ExtractiveAnswerer:
     def years_not_mentioned(self, question: str, span: tuple[int, int]) -> list[str]:
         """The years the question asks about ("...in 2023?") that neither the quoted span nor the
         sentence before it names: a number, date or amount for 2023 must come from a passage about 2023.
-        When they name no year, the single year of the document's title holds for them ("Annual Report
-        2023–24"; not "Relations with North Korea, 1948-2024")."""
+        The single year of the document's title holds for all of it ("Annual Report 2023–24", whose
+        sentences compare with the year before: "up 9% on 2022"; not "Relations with North Korea,
+        1948-2024")."""
         first, last = span
         if first - 1 in self.neighbours(first):
             first -= 1
         nearby = set(YEAR.findall(self.span_text((first, last))))
-        if not nearby:
-            in_title = set(YEAR.findall(self.retriever.titles[self.retriever.sentences[first].doc_id]))
-            nearby = in_title if len(in_title) == 1 else nearby
+        in_title = set(YEAR.findall(self.retriever.titles[self.retriever.sentences[first].doc_id]))
+        nearby |= in_title if len(in_title) == 1 else set()
         missing = sorted(set(YEAR.findall(question)) - nearby)
         periods = {
             period for period in decades_asked(question) if not any(y.startswith(period_prefix(period)) for y in nearby)
