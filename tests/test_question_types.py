@@ -11,7 +11,7 @@ from helpers import offline_settings
 from bot.answer.extractive import Scored, spelled_out
 from bot.answer.pipeline import QAPipeline
 from bot.answer.query import fill_ellipsis
-from bot.answer.question import question_type, which_head
+from bot.answer.question import compound_tail, question_type, which_head
 from bot.answer.types import Turn
 from index.embedding import get_embedder
 
@@ -667,3 +667,25 @@ def test_another_form_of_a_name_counts_as_mentioned(pipeline: QAPipeline) -> Non
 def test_what_is_charged_raised_or_paid_out_is_money(question: str, sentence: str, answered: bool) -> None:
     kind = question_type(question)
     assert kind.name == "money" and kind.required and kind.answered_by(sentence) is answered
+
+
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [
+        ("who is the university of hull professor?", "Robert Dover, professor of intelligence at the College of Hull"),
+        ("who is the bank of england governor?", "the governor Andrew Bailey said"),
+    ],
+)
+def test_the_noun_ending_x_of_y_z_is_asked_about_too(question: str, named: str) -> None:
+    """ "the university of hull professor" asks for the professor: a name tied to "professor" answers it,
+    though the head noun read first is "university" (a spun text says "College of Hull")."""
+    kind = question_type(question)
+    assert kind.required and kind.matches(named)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["who is the head of the museum?", "who is the head of state?", "who is the secretary of state for defence?"],
+)
+def test_a_complement_after_of_is_no_compound(question: str) -> None:
+    assert compound_tail(question, question_type(question).focus) == ""

@@ -354,6 +354,26 @@ def identity_head(question: str) -> str:
     return fold(head)
 
 
+_DETERMINERS = frozenset({"the", "a", "an", "his", "her", "its", "their", "our", "this", "that", "these", "those"})
+
+
+def compound_tail(question: str, head: str) -> str:
+    """The noun that ends "the <head> of <words> <noun>": in "who is the university of hull professor?"
+    the person asked about is the professor, so a name tied to "professor" answers too. Empty when the
+    words after "of" start with a determiner ("the head of the museum") or one word ends the phrase
+    ("the head of state")."""
+    match = _IDENTITY.search(question)
+    words = [fold(w) for w in re.findall(r"[\w’'\-]+", question[match.end() :])] if match else []
+    if head not in words or words[words.index(head) + 1 : words.index(head) + 2] != ["of"]:
+        return ""
+    phrase = []
+    for word in words[words.index(head) + 2 :]:
+        if word in STOPWORDS or is_participle(word):
+            break
+        phrase.append(word)
+    return phrase[-1] if 2 <= len(phrase) <= 3 and phrase[0] not in _DETERMINERS else ""
+
+
 _RULES: list[tuple[str, QuestionType]] = [
     (
         r"\b(exact|precise) (date|day)\b|\b(what|which) (date|day)\b",
@@ -481,7 +501,9 @@ def question_type(question: str, context: str = "") -> QuestionType:
     known = frozenset(fold(w) for w in re.findall(r"[\w’'\-]+", f"{question} {context}"))
     head = identity_head(question)
     if head:
-        return identity(head, known, required=True)
+        kind = identity(head, known, required=True)
+        tail = compound_tail(question, head)
+        return replace(kind, synonyms=(*kind.synonyms, tail)) if tail else kind
     folded = re.sub(r"\b(how|what|who|where|when|why)s\b", _standard_question_word, fold(question))
     role = _WHO_ROLE.search(question)
     if role and not is_participle_or_adjective(fold(role.group(1))):
