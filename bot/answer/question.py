@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -354,24 +355,18 @@ def identity_head(question: str) -> str:
     return fold(head)
 
 
-_DETERMINERS = frozenset({"the", "a", "an", "his", "her", "its", "their", "our", "this", "that", "these", "those"})
-
-
 def compound_tail(question: str, head: str) -> str:
     """The noun that ends "the <head> of <words> <noun>": in "who is the university of hull professor?"
-    the person asked about is the professor, so a name tied to "professor" answers too. Empty when the
-    words after "of" start with a determiner ("the head of the museum") or one word ends the phrase
-    ("the head of state")."""
+    the person asked about is the professor, so a name tied to "professor" answers too. Empty when a
+    function word follows "of" ("the head of the museum") or one word ends the phrase ("the head of
+    state")."""
     match = _IDENTITY.search(question)
     words = [fold(w) for w in re.findall(r"[\w’'\-]+", question[match.end() :])] if match else []
-    if head not in words or words[words.index(head) + 1 : words.index(head) + 2] != ["of"]:
+    start = words.index(head) + 1 if head in words else len(words)
+    if words[start : start + 1] != ["of"]:
         return ""
-    phrase = []
-    for word in words[words.index(head) + 2 :]:
-        if word in STOPWORDS or is_participle(word):
-            break
-        phrase.append(word)
-    return phrase[-1] if 2 <= len(phrase) <= 3 and phrase[0] not in _DETERMINERS else ""
+    phrase = list(itertools.takewhile(lambda w: w not in STOPWORDS and not is_participle(w), words[start + 1 :]))
+    return phrase[-1] if 2 <= len(phrase) <= 3 else ""
 
 
 _RULES: list[tuple[str, QuestionType]] = [
