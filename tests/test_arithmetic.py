@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import offline_settings
 
-from bot.answer.arithmetic import _best_dated_sentence, _event_parts, dated_years
+from bot.answer.arithmetic import _best_dated_sentence, _event_parts, dated_clauses, dated_years
+from bot.answer.pipeline import QAPipeline
 from bot.answer.types import Sentence
 
 
@@ -47,10 +49,39 @@ def test_dated_years(sentence: str, years: list[int]) -> None:
             ["corvina sank", "wreck first picked up on sonar"],
         ),
         ("How many years after the bridge was built did it collapse?", ["bridge built", "it collapse"]),
+        (  # a one-word subject joins the rest of its event; "passed away" is an event, not "years passed"
+            "how long were peg and desmond married before he passed away",
+            ["peg desmond married", "he passed away"],
+        ),
+        (  # "the new one" is the new hospital, not the new "going"
+            "how many years was the old cottage hospital going before the new one replaced it?",
+            ["old cottage hospital going", "new hospital replaced it"],
+        ),
     ],
 )
 def test_event_parts(question: str, parts: list[str]) -> None:
     assert _event_parts(question) == parts
+
+
+@pytest.mark.parametrize(
+    ("sentence", "clauses"),
+    [
+        (
+            "We planted in spring 2017 and had our first proper harvest in the summer of 2019.",
+            [("We planted in spring 2017", 2017), ("had our first proper harvest in the summer of 2019.", 2019)],
+        ),
+        ("The gallery, based in 1911, was robbed.", [("The gallery, based in 1911", 1911)]),  # too short alone
+        (  # "eight years later" dates the sentence's main event
+            "He did not meet Kim, who took over in 2011, until eight years later.",
+            [
+                ("He did not meet Kim, who took over in 2011, until eight years later.", 2019),
+                ("who took over in 2011", 2011),
+            ],
+        ),
+    ],
+)
+def test_dated_clauses(sentence: str, clauses: list[tuple[str, int]]) -> None:
+    assert dated_clauses(sentence) == clauses
 
 
 class _Embedder:
@@ -81,3 +112,45 @@ def test_an_event_told_beside_the_other_is_preferred_when_nearly_as_close() -> N
     )
     assert _best_dated_sentence("first meeting", retriever, 2006)[2] == 2000  # on cosine alone
     assert _best_dated_sentence("first meeting", retriever, 2006, near=3)[2] == 2019
+
+
+CORPUS = {
+    "hospital.txt": (
+        "New community hospital opens in Hollinsford\n\n"
+        "PRESS RELEASE — North Wexmoor Health Trust — 14 May 2025\n\n"
+        "The new Lenn Valley Community Hospital welcomed its first patients today, replacing the town's "
+        "Victorian cottage hospital. The cottage hospital opened in 1894 with 38 beds and was paid for by "
+        "public subscription. The new building has 96 beds and a minor injuries unit.\n"
+    ),
+    "farm.txt": (
+        "Lavender in the valley\n\n"
+        "Odile Fenchurch spent fourteen years as a chemist at Brenlow Laboratories before she walked away, "
+        "bought a run-down dairy farm outside the village of Lesser Aldwick in 2016 and planted it with "
+        "lavender. We planted in spring 2017 and had our first proper harvest in the summer of 2019. "
+        "That year we made 31 litres of oil.\n"
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory: pytest.TempPathFactory) -> QAPipeline:
+    return QAPipeline.open(offline_settings(tmp_path_factory.mktemp("arithmetic"), CORPUS))
+
+
+@pytest.mark.parametrize(
+    ("question", "computed"),
+    [
+        # "today" in a press release dated 14 May 2025 is 2025
+        ("how many years was the old cottage hospital going before the new one replaced it?", "131 years: 1894"),
+        # the long sentence's clause about buying the farm vouches for it; the harvest is 2019, not 2017
+        ("how long after buying the farm did she get her first proper harvest?", "3 years: 2016"),
+    ],
+)
+def test_years_between_events_are_computed(pipeline: QAPipeline, question: str, computed: str) -> None:
+    answer = pipeline.answer(question)
+    assert answer.answered and answer.answer.startswith(computed) and len(answer.citations) == 2
+
+
+def test_a_present_tense_how_long_is_not_computed(pipeline: QAPipeline) -> None:
+    answer = pipeline.answer("how long does the lavender oil last before it goes off?")
+    assert "computed" not in answer.answer

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
 import numpy as np
 
+from bot.answer.retriever import is_dateline
 from bot.answer.text import NUMBER_VALUES, YEAR, terms
 
-_ASKS_YEARS = re.compile(r"\bhow many years\b|\bhow long (after|before|between|apart)\b", re.I)
+# "how long had the clock been silent before she fixed it?" spans two past events too; the present tense
+# ("how long do these batteries last before they wear out?") asks about no dated event
+_ASKS_YEARS = re.compile(
+    r"\bhow many years\b|\bhow long (after|before|between|apart)\b"
+    r"|\bhow long (?:had|has|was|were|did)\b(?=[^?]*\b(?:after|before|until|till)\b)",
+    re.I,
+)
 _SPLIT = re.compile(r"\b(?:between|and|after|before|until|till|since|did|when)\b", re.I)
 # "how many years after the Corvina sank was the wreck found?": there the auxiliary ends the first event
 _SPLIT_AT_AUXILIARY = re.compile(r"\b(?:was|were|had)\b", re.I)
@@ -25,12 +33,13 @@ class YearDifference:
 def _event_parts(question: str) -> list[str]:
     """The two event descriptions of 'how many years between X and Y' style questions."""
     body = _ASKS_YEARS.sub(" ", question)
-    body = re.sub(r"\b(apart|passed|elapsed|later|earlier|does|the|there)\b", " ", body, flags=re.I)
+    body = re.sub(r"\b(apart|later|earlier|does|the|there)\b", " ", body, flags=re.I)
+    body = re.sub(r"\b(passed|elapsed)\s+(?=between|since|from|after|before)", " ", body, flags=re.I)
     parts = _two_events(_SPLIT.split(_SPLIT_AT_AUXILIARY.sub(" ", body)))
     if len(parts) < 2:
         parts = _two_events([p for part in _SPLIT.split(body) for p in _SPLIT_AT_AUXILIARY.split(part)])
     if len(parts) == 2:  # "the 2000 one" means "the 2000 <head noun of the first event>"
-        parts[1] = re.sub(r"\bones?\b", parts[0].split()[-1], parts[1])
+        parts[1] = re.sub(r"\bones?\b", _head_noun(parts[0]), parts[1])
         # "between Putin backing X and his first meeting" : "his" is the first event's named subject
         subject = re.match(r"([A-Z][\w\-]+)", parts[0])
         if subject:
@@ -38,9 +47,23 @@ def _event_parts(question: str) -> list[str]:
     return parts
 
 
+def _head_noun(phrase: str) -> str:
+    """The last word of an event's noun phrase, before a participle ("the old cottage hospital going")."""
+    words = phrase.split()
+    nouns = [w for w in words if not re.search(r"(?:ing|ed)$", w)]
+    return (nouns or words)[-1]
+
+
 def _two_events(pieces: list[str]) -> list[str]:
-    parts = [" ".join(p.strip(" ?,.").split()) for p in pieces]
-    return [p for p in parts if len(p.split()) >= 2][:2]
+    """The first two pieces of two words or more; a single word joins the next piece ("peg and desmond
+    married": both are the event's subject)."""
+    parts, pending = [], ""
+    for piece in pieces:
+        words = f"{pending} {piece.strip(' ?,.')}".split()
+        pending = " ".join(words) if len(words) < 2 else ""
+        if len(words) >= 2:
+            parts.append(" ".join(words))
+    return parts[:2]
 
 
 # "eight years later" dates an event; "two years later than planned" compares, and does not
@@ -50,39 +73,112 @@ _LATER = re.compile(r"\b(\d{1,2}|" + "|".join(NUMBER_VALUES) + r")\s+years?\s+(l
 def dated_years(text: str) -> list[int]:
     """The years a sentence dates things to, "eight years later" resolved against the year before it
     ("after his father's death in 2011, until eight years later" -> 2019, listed first)."""
-    years = [int(y) for y in YEAR.findall(text)]
+    return [year for _, year in _year_positions(text)]
+
+
+def _year_positions(text: str) -> list[tuple[int | None, int]]:
+    """(character position, year) of each year a sentence dates things to, derived ones first: they date
+    the whole sentence ("He didn't meet Kim … until eight years later"), so their position is None."""
+    years = [(m.start(), int(m.group(0))) for m in YEAR.finditer(text)]
     derived = []
     for match in _LATER.finditer(text):
         before = [int(y) for y in YEAR.findall(text[: match.start()])]
         count = match.group(1).lower()
         n = int(count) if count.isdigit() else NUMBER_VALUES[count]
         if before:
-            derived.append(before[-1] + n)
+            derived.append((None, before[-1] + n))
     return derived + years
+
+
+# Clauses of a sentence: one sentence often dates two events ("We planted in spring 2017 and had our
+# first proper harvest in the summer of 2019").
+_CLAUSE_BREAK = re.compile(r"\s*(?:[,;:()]|\s[—–]\s|\s(?:and|but|while|whereas)\s)\s*", re.I)
+MIN_CLAUSE_WORDS = 4  # a shorter clause ("based in 1911") is read with the one before it
+
+
+def dated_clauses(text: str) -> list[tuple[str, int]]:
+    """Each year a sentence dates something to, with the clause that holds it."""
+    starts = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(text)]
+    ends = [m.start() for m in _CLAUSE_BREAK.finditer(text)] + [len(text)]
+    found = []
+    for position, year in _year_positions(text):
+        if position is None:
+            found.append((text, year))
+            continue
+        last = max(i for i, start in enumerate(starts) if start <= position)
+        first = last
+        while first > 0 and len(text[starts[first] : ends[last]].split()) < MIN_CLAUSE_WORDS:
+            first -= 1
+        found.append((text[starts[first] : ends[last]], year))
+    return found
 
 
 def _best_dated_sentence(
     part: str, retriever, exclude_year: int | None, near: int | None = None
 ) -> tuple[float, int, int] | None:
-    """The sentence that best dates an event, and its year. `near`: the other event's sentence; one beside
-    it gets NEARBY_BONUS, as the two events of a question are often told together."""
+    """The sentence that best dates an event, and its year. When the sentence dates several things ("We
+    planted in spring 2017 and had our first proper harvest in the summer of 2019"), the year is the one
+    whose clause is closest to the event, and a clause closer than its whole sentence vouches for it.
+    `near`: the other event's sentence; one beside it gets NEARBY_BONUS, as the two events of a question
+    are often told together."""
     vector = retriever.embedder.embed([part])[0]
     scores = retriever.sentence_vectors @ vector  # raw cosine: min_similarity is calibrated on it
     own_years = [int(y) for y in YEAR.findall(part)]
     best = None
-    for s in np.argsort(-scores)[:40]:
-        text = retriever.sentences[int(s)].text
-        years = dated_years(text)
-        if own_years:
-            years = [y for y in years if y in own_years]
-        years = [y for y in years if y != exclude_year]
-        if years and retriever.quotable[int(s)]:
-            # A year named in the question is strong evidence on its own.
-            beside = near is not None and abs(int(s) - near) <= 2 and _same_document(retriever, int(s), near)
-            candidate = (float(scores[s]) + (0.3 if own_years else 0.0) + NEARBY_BONUS * beside, int(s), years[0])
-            if best is None or candidate[0] > best[0]:
-                best = candidate
-    return best
+    for s in (int(s) for s in np.argsort(-scores)[:40]):
+        dated = [(c, y) for c, y in _dated(retriever, s) if (not own_years or y in own_years) and y != exclude_year]
+        if not dated or not retriever.quotable[s]:
+            continue
+        # A year named in the question is strong evidence on its own.
+        beside = near is not None and abs(s - near) <= 2 and _same_document(retriever, s, near)
+        bonus = (0.3 if own_years else 0.0) + NEARBY_BONUS * beside
+        if best is None or scores[s] + bonus > best[0]:
+            best = (float(scores[s]) + bonus, s, dated, bonus)
+    if best is None:
+        return None
+    _, s, dated, bonus = best
+    clause_scores = retriever.embedder.embed([clause for clause, _ in dated]) @ vector
+    closest = int(np.argmax(clause_scores))
+    return max(float(scores[s]), float(clause_scores[closest])) + bonus, s, dated[closest][1]
+
+
+# an undated sentence about the day the document was written: "welcomed its first patients today"
+_RELATIVE_DAY = re.compile(
+    r"\b(?:today|yesterday|tonight|this (?:week|morning|afternoon|evening)|last (?:week|night)"
+    r"|on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b",
+    re.I,
+)
+
+
+def _dated(retriever, s: int) -> list[tuple[str, int]]:
+    """The years sentence `s` dates things to, with their clauses; a sentence about "today" or "on
+    Tuesday" naming no year is dated by its document's date line."""
+    text = retriever.sentences[s].text
+    clauses = dated_clauses(text)
+    if clauses or not _RELATIVE_DAY.search(text):
+        return clauses
+    year = _document_years(retriever).get(retriever.sentences[s].doc_id)
+    return [(text, year)] if year else []
+
+
+_DOCUMENT_YEARS: WeakKeyDictionary = WeakKeyDictionary()
+_FULL_DATE = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)?\s+[A-Z][a-z]+\s+((?:1[6-9]|20)\d\d)\b")
+
+
+def _document_years(retriever) -> dict[str, int]:
+    """Each document's year of writing: the year of its date line ("PRESS RELEASE — 14 May 2025"), else of
+    the first full date in its opening sentences ("on Wednesday 12 March 2025")."""
+    if retriever not in _DOCUMENT_YEARS:
+        years: dict[str, int] = {}
+        seen: Counter[str] = Counter()
+        for sentence in retriever.sentences:
+            seen[sentence.doc_id] += 1
+            match = _FULL_DATE.search(sentence.text)
+            opening = seen[sentence.doc_id] <= 3 or is_dateline(sentence.text.strip())
+            if match and opening and sentence.doc_id not in years:
+                years[sentence.doc_id] = int(match.group(1))
+        _DOCUMENT_YEARS[retriever] = years
+    return _DOCUMENT_YEARS[retriever]
 
 
 NEARBY_BONUS = 0.03
