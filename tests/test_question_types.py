@@ -202,6 +202,8 @@ def test_a_name_the_documents_never_mention_is_declined(pipeline: QAPipeline) ->
         ("What day did it open?", "It opened on a Wednesday.", True),
         ("What percentage of trade is with China?", "Trade with China hit $240bn in 2023.", False),
         ("What percentage of trade is with China?", "China accounts for 34% of its trade.", True),
+        ("What share does the trust hold?", "The trust, which holds 18 p.c. of the stocks, agreed.", True),  # spun
+        ("What share does the trust hold?", "The trust bought a new p.c. for the office.", False),
         ("What proportion of boats were lost?", "Half of the boats were lost.", True),
     ],
 )

@@ -81,8 +81,8 @@ _DATE = re.compile(
 )
 _RANKED_DATE = re.compile(_DATE_OR_TIME, re.IGNORECASE)
 _DAY = re.compile(rf"{_CALENDAR_DAY}|\b(yesterday|today|tomorrow)\b", re.IGNORECASE)
-_PERCENT = re.compile(
-    r"%|\bper ?cent\b|\bpercentage\b|\bhalf\b|\b(a|one|two|three|four)\s+(thirds?|quarters?|fifths?|tenths?)\b",
+_PERCENT = re.compile(  # "18 p.c." is how spun news text writes per cent
+    r"%|\bper ?cent\b|\d\s?p\.\s?c\b|\bpercentage\b|\bhalf\b|\b(a|one|two|three|four)\s+(thirds?|quarters?|fifths?|tenths?)\b",
     re.IGNORECASE,
 )
 _PLACE = re.compile(  # a capitalised name after a place preposition ("flew on to Vietnam", "in Hull")
