@@ -559,6 +559,15 @@ def test_a_role_written_out_is_matched_whole() -> None:
     assert not kind.matches("said Jane Doe, the chief executive of Acme.")
 
 
+def test_a_judge_is_named_by_a_judicial_title() -> None:
+    """English judges are styled "Mrs Justice …" or "His Honour Judge …": spun text turns "Judge" into
+    "Decide", and the title still names the judge."""
+    kind = question_type("who is the judge hearing the case?")
+    assert kind.matches("A hearing is listed before Mrs Justice Marnie Okafor-Lisle.")
+    assert kind.matches("Sentencing on Wednesday, His Honour Decide Martin Ellery said the firm had lied.")
+    assert not kind.matches("Martin Ellery said the firm had lied.")
+
+
 @pytest.mark.parametrize(("question", "kind"), [("where did he go and why?", "place"), ("why did he go?", "reason")])
 def test_where_and_why(question: str, kind: str) -> None:
     assert question_type(question).name == kind

@@ -24,6 +24,7 @@ ROLE_WORDS = {
     "vp": ("vice president", "vice-president"),
     "pm": ("prime minister",),
     "mp": ("member of parliament",),
+    "judge": ("justice", "his honour", "her honour", "magistrate", "sheriff"),  # "Mrs Justice Okafor-Lisle"
 }
 
 
