@@ -125,6 +125,8 @@ def test_a_table_header_is_not_quoted_but_its_rows_are(pipeline: QAPipeline) -> 
         ("Evidence from the Mill Lane pilot", False),
         ("- a water-mist system in the roof void", True),  # a list item
         ("a) a water-mist system in the roof", True),
+        ("- Graham Tolley (Treasurer)", True),  # a list item of three words names one thing
+        ("- Kwame Hollis-Brant", False),  # two are a label
         ("The hospital has 96 beds and 12 wards", True),  # a fact, though short and unpunctuated
         ("Opening hours: 10am to 8pm every day", True),
         ("SKELVIK, 15 March 2025 (Coastal Wire Service)", False),  # a dateline on its own line

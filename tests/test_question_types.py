@@ -559,6 +559,12 @@ def test_a_role_written_out_is_matched_whole() -> None:
     assert not kind.matches("said Jane Doe, the chief executive of Acme.")
 
 
+def test_a_role_in_brackets_after_a_name_names_the_role() -> None:
+    kind = question_type("who's the treasurer at the spoke room")
+    assert kind.matches("- Graham Tolley (Treasurer)")
+    assert not kind.matches("- Rosalind Achebe-Marsh (Chair)")
+
+
 def test_a_judge_is_named_by_a_judicial_title() -> None:
     """English judges are styled "Mrs Justice …" or "His Honour Judge …": spun text turns "Judge" into
     "Decide", and the title still names the judge."""

@@ -83,7 +83,8 @@ _DATE = re.compile(
 _RANKED_DATE = re.compile(_DATE_OR_TIME, re.IGNORECASE)
 _DAY = re.compile(rf"{_CALENDAR_DAY}|\b(yesterday|today|tomorrow)\b", re.IGNORECASE)
 _PERCENT = re.compile(  # "18 p.c." is how spun news text writes per cent
-    r"%|\bper ?cent\b|\d\s?p\.\s?c\b|\bpercentage\b|\bhalf\b|\b(a|one|two|three|four)\s+(thirds?|quarters?|fifths?|tenths?)\b",
+    r"%|\bper ?cent\b|\d\s?p\.\s?c\b|\bpercentage\b|\bhalf\b"
+    r"|\b(a|one|two|three|four)\s+(thirds?|quarters?|fifths?|tenths?)\b",
     re.IGNORECASE,
 )
 _PLACE = re.compile(  # a capitalised name after a place preposition ("flew on to Vietnam", "in Hull")
@@ -241,6 +242,7 @@ class QuestionType:
         patterns = [
             rf"\b{head},?\s+[“\"']?{name}",  # "spokesman Lin Jian", 'the petition "Keep Pellbury Lit"'
             rf"{name},\s+(?:{role})?{head}",  # "Ramon Pacheco Pardo, a professor", "Robert Dover, professor"
+            rf"{name}\s+\((?:{role})?{head}",  # a list of people: "Graham Tolley (Treasurer)"
             rf"{name},?\s+(?:who\s+)?(?:is|was|became|served as|worked as|has been|had been)\s+{role}{head}",
             rf"\b{head}\s+(?:is|was|has been|had been)\s+{name}",  # "the librarian was Philip Larkin"
             rf"\b(?:named|called|dubbed|known as)\s+[“\"']?{name}",

@@ -277,7 +277,12 @@ def is_quotable(sentence: str) -> bool:
         return len(cells) >= 2 and sum(len(cell.split()) for cell in cells) >= TABLE_ROW_WORDS
     if is_plain_heading(stripped) or is_dateline(stripped):
         return False
-    return len(sentence.split()) >= 5 and not stripped.startswith("#") and sentence.count("|") < 2
+    # a list item names one thing: "- Graham Tolley (Treasurer)" answers "who's the treasurer?"
+    least = LIST_ITEM_WORDS + 1 if LIST_MARK.match(stripped) else SENTENCE_WORDS
+    return len(sentence.split()) >= least and not stripped.startswith("#") and sentence.count("|") < 2
+
+
+SENTENCE_WORDS, LIST_ITEM_WORDS = 5, 3  # fewer words are a fragment or a label
 
 
 HEADING_WORDS = 8  # a line this short without closing punctuation is a heading ("The ship and its loss")
