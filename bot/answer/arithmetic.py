@@ -29,6 +29,14 @@ class YearDifference:
     years: int
     sources: list[tuple[int, int]]  # (sentence index, year), earlier event first
 
+    @property
+    def sentences(self) -> list[int]:
+        return [s for s, _ in self.sources]
+
+    def describe(self, refs: list[str]) -> str:
+        (_, early), (_, late) = self.sources
+        return f"{self.years} years: {early} {refs[0]} to {late} {refs[1]} (computed from the cited passages)."
+
 
 def _event_parts(question: str) -> list[str]:
     """The two event descriptions of 'how many years between X and Y' style questions."""
@@ -39,7 +47,7 @@ def _event_parts(question: str) -> list[str]:
     if len(parts) < 2:
         parts = _two_events([p for part in _SPLIT.split(body) for p in _SPLIT_AT_AUXILIARY.split(part)])
     if len(parts) == 2:  # "the 2000 one" means "the 2000 <head noun of the first event>"
-        parts[1] = re.sub(r"\bones?\b", _head_noun(parts[0]), parts[1])
+        parts[1] = re.sub(r"\bones?\b", head_noun(parts[0]), parts[1])
         # "between Putin backing X and his first meeting" : "his" is the first event's named subject
         subject = re.match(r"([A-Z][\w\-]+)", parts[0])
         if subject:
@@ -47,7 +55,7 @@ def _event_parts(question: str) -> list[str]:
     return parts
 
 
-def _head_noun(phrase: str) -> str:
+def head_noun(phrase: str) -> str:
     """The last word of an event's noun phrase, before a participle ("the old cottage hospital going")."""
     words = phrase.split()
     nouns = [w for w in words if not re.search(r"(?:ing|ed)$", w)]
@@ -92,25 +100,27 @@ def _year_positions(text: str) -> list[tuple[int | None, int]]:
 
 # Clauses of a sentence: one sentence often dates two events ("We planted in spring 2017 and had our
 # first proper harvest in the summer of 2019").
-_CLAUSE_BREAK = re.compile(r"\s*(?:[,;:()]|\s[—–]\s|\s(?:and|but|while|whereas)\s)\s*", re.I)
+_CLAUSE_BREAK = re.compile(r"\s*(?:,(?!\d)|(?<!\d),|[;:()]|\s[—–]\s|\s(?:and|but|while|whereas)\s)\s*", re.I)
 MIN_CLAUSE_WORDS = 4  # a shorter clause ("based in 1911") is read with the one before it
 
 
 def dated_clauses(text: str) -> list[tuple[str, int]]:
     """Each year a sentence dates something to, with the clause that holds it."""
+    return [
+        (text if position is None else clause_around(text, position), year) for position, year in _year_positions(text)
+    ]
+
+
+def clause_around(text: str, position: int) -> str:
+    """The clause of a sentence that holds a character position, joined to the clauses before it until it
+    has MIN_CLAUSE_WORDS words."""
     starts = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(text)]
     ends = [m.start() for m in _CLAUSE_BREAK.finditer(text)] + [len(text)]
-    found = []
-    for position, year in _year_positions(text):
-        if position is None:
-            found.append((text, year))
-            continue
-        last = max(i for i, start in enumerate(starts) if start <= position)
-        first = last
-        while first > 0 and len(text[starts[first] : ends[last]].split()) < MIN_CLAUSE_WORDS:
-            first -= 1
-        found.append((text[starts[first] : ends[last]], year))
-    return found
+    last = max(i for i, start in enumerate(starts) if start <= position)
+    first = last
+    while first > 0 and len(text[starts[first] : ends[last]].split()) < MIN_CLAUSE_WORDS:
+        first -= 1
+    return text[starts[first] : ends[last]]
 
 
 def _best_dated_sentence(

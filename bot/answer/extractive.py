@@ -8,7 +8,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from bot.answer.arithmetic import year_difference
+from bot.answer.amounts import AmountSum, amount_sum
+from bot.answer.arithmetic import YearDifference, year_difference
 from bot.answer.question import NAME, QuestionType, question_type, role_words_in
 from bot.answer.retriever import LIST_MARK, HybridRetriever, Retrieval
 from bot.answer.text import STOPWORDS, YEAR, fold, terms, words
@@ -95,7 +96,7 @@ class ExtractiveAnswerer:
         unknown = self.unknown_names(question, retrieval)
         if unknown:
             return self.decline(question, retrieval, 0.0, f"they never mention {never_mentioned(unknown)}")
-        computed = year_difference(question, self.retriever)
+        computed = year_difference(question, self.retriever) or amount_sum(question, self.retriever)
         if computed:
             return self.compose_computed(question, retrieval, computed)
         ranked = self.score_sentences(question, retrieval, kind, context)
@@ -433,15 +434,19 @@ class ExtractiveAnswerer:
             answerer=self.name,
         )
 
-    def compose_computed(self, question: str, retrieval: Retrieval, computed) -> Answer:
+    def compose_computed(self, question: str, retrieval: Retrieval, computed: YearDifference | AmountSum) -> Answer:
+        """A computed answer citing the sentences it was computed from (one citation for a sentence that
+        gives both numbers)."""
         r = self.retriever
+        numbers: dict[int, int] = {}
         citations = []
-        for n, (s, _) in enumerate(computed.sources, start=1):
-            sentence = r.sentences[s]
-            passage = r.passages[r.sentence_chunks[s][0]]
-            citations.append(citation(n, passage, sentence.start, sentence.end, sentence.text, sentence))
-        (_, early), (_, late) = computed.sources
-        text = f"{computed.years} years: {early} [1] to {late} [2] (computed from the two cited passages)."
+        for s in computed.sentences:
+            if s not in numbers:
+                numbers[s] = len(numbers) + 1
+                sentence = r.sentences[s]
+                passage = r.passages[r.sentence_chunks[s][0]]
+                citations.append(citation(numbers[s], passage, sentence.start, sentence.end, sentence.text, sentence))
+        text = computed.describe([f"[{numbers[s]}]" for s in computed.sentences])
         return Answer(question, text, True, 0.5, citations, retrieval.chunk_ids(), answerer=self.name)
 
     def decline(self, question: str, retrieval: Retrieval, confidence: float, reason: str) -> Answer:
