@@ -559,6 +559,37 @@ def test_a_role_written_out_is_matched_whole() -> None:
     assert not kind.matches("said Jane Doe, the chief executive of Acme.")
 
 
+@pytest.mark.parametrize(
+    ("question", "kinds", "sentence", "named"),
+    [
+        (
+            "what car did they go for a drive in?",
+            ("limousine",),
+            "going for a spin in a Russian-made Aurus limousine",
+            True,
+        ),
+        (
+            "what car did they go for a drive in?",
+            ("limousine",),
+            "They rode in the Russian limousine.",
+            False,
+        ),  # demonym
+        ("what car did they drive?", ("limousine",), "Limousines were parked outside.", False),
+        ("what gun did he use?", (), "Police said he used a Glock pistol.", False),  # "pistol" is no synonym here
+        ("what plane flies the route?", ("turboprop",), "It is flown by an ATR 72-600 turboprop.", True),
+    ],
+)
+def test_a_make_before_a_kind_of_the_thing_names_it(question: str, kinds: tuple, sentence: str, named: bool) -> None:
+    kind = replace(question_type(question), kinds=kinds)
+    assert kind.matches(sentence) is named
+
+
+def test_a_make_before_the_thing_itself_names_it() -> None:
+    kind = replace(question_type("what gun did he use?"), synonyms=("pistol",))
+    assert kind.matches("Police said he used a Glock pistol.")
+    assert not kind.matches("Police said he used a pistol.")
+
+
 def test_a_role_in_brackets_after_a_name_names_the_role() -> None:
     kind = question_type("who's the treasurer at the spoke room")
     assert kind.matches("- Graham Tolley (Treasurer)")

@@ -48,6 +48,7 @@ SYNONYM_SIMILARITY = 0.75
 # austria/australia 0.64
 RELATED_FORM_SIMILARITY = 0.65
 HEAD_SYNONYM_SIMILARITY = 0.7  # boat/vessel 0.73, car/vehicle 0.87; but car/limousine 0.57, engine/car 0.62
+HEAD_KIND_SIMILARITY = 0.5  # a kind of the thing, right after a name: car/limousine 0.57
 FOLLOW_UP_CONTEXT_WEIGHT = 0.3  # the earlier turn's words weigh this much against the question's own
 ALREADY_QUOTED_PENALTY = 0.1  # a sentence the earlier answer quoted must earn its place again
 QUOTED_PREFIX = 60  # characters of a sentence that, found in the earlier answer, mean it was quoted
@@ -110,8 +111,14 @@ class ExtractiveAnswerer:
         kind = question_type(question, context)
         if kind.name != "identity":
             return kind
-        synonyms = kind.synonyms + tuple(self.head_synonyms(kind.focus, retrieval))
-        return replace(kind, abbreviated=kind.focus not in self.vocabulary, synonyms=synonyms)
+        similar = self.head_synonyms(kind.focus, retrieval)
+        synonyms = kind.synonyms + tuple(w for w, x in similar if x >= HEAD_SYNONYM_SIMILARITY)
+        kinds = tuple(
+            w
+            for w, x in similar
+            if HEAD_KIND_SIMILARITY <= x < HEAD_SYNONYM_SIMILARITY and not w.endswith(("ing", "ed"))
+        )
+        return replace(kind, abbreviated=kind.focus not in self.vocabulary, synonyms=synonyms, kinds=kinds)
 
     def choose(
         self,
@@ -233,16 +240,16 @@ class ExtractiveAnswerer:
             for word, row in zip(asked, similarity, strict=True)
         ]
 
-    def head_synonyms(self, head: str, retrieval: Retrieval) -> list[str]:
-        """The retrieved passages' words that mean the question's head noun: "what was the name of the
-        boat?" is answered by "the research vessel RV Southern Tern"."""
+    def head_synonyms(self, head: str, retrieval: Retrieval) -> list[tuple[str, float]]:
+        """The retrieved passages' words close to the question's head noun, with their similarity: "what was
+        the name of the boat?" is answered by "the research vessel RV Southern Tern"."""
         nearby = sorted(passage_words(retrieval) - STOPWORDS - {head})
         nearby = [w for w in nearby if w.isalpha() and len(w) > 2]
         if not nearby:
             return []
         vectors = self.word_vectors([head, *nearby])
         similarity = vectors[1:] @ vectors[0]
-        return [w for w, x in zip(nearby, similarity, strict=True) if x >= HEAD_SYNONYM_SIMILARITY]
+        return [(w, float(x)) for w, x in zip(nearby, similarity, strict=True) if x >= HEAD_KIND_SIMILARITY]
 
     def word_vectors(self, items: list[str]) -> np.ndarray:
         """Embeddings of single words, cached: the same passages come back question after question. The

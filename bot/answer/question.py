@@ -161,6 +161,7 @@ class QuestionType:
     known: frozenset[str] = frozenset()
     abbreviated: bool = False  # the head noun is not a word of the documents: match it as a prefix
     synonyms: tuple[str, ...] = ()  # the passages' words for the head noun ("vessel" for "boat")
+    kinds: tuple[str, ...] = ()  # the passages' words for kinds of it ("limousine" for "car"), after a name
     action: str = ""  # the verb of "who <verb>ed ...?": "led" in "who led the survey?"
 
     @property
@@ -248,6 +249,13 @@ class QuestionType:
             rf"\b(?:named|called|dubbed|known as)\s+[“\"']?{name}",
             rf"{name}\s+{capitalised}",  # part of the name: "the Harrow Foundation"
         ]
+        # a make (and model number) before the thing or a kind of it: "a Glock pistol", "an ATR 72-600
+        # turboprop", "a Russian-made Aurus limousine" for "what car" (not a demonym, "the Russian
+        # president", nor a sentence's first word)
+        kinds = "|".join([*heads, *(_whole_word(w) for w in self.kinds)])
+        patterns.append(
+            rf"(?<=[a-z,\-]\s)(?!(?-i:[A-Z]\w*(?:an|ese|ish|ic|i))\s){name}(?:\s+[\w\-]*\d[\w\-]*)?\s+(?-i:(?:{kinds}))"
+        )
         # a title of two words keeps its first when a reworded text changes the second ("chief govt X")
         titles = [re.escape(w.split()[0]) for w in self.synonyms if " " in w]
         if titles:
