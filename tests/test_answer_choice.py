@@ -9,7 +9,7 @@ import pytest
 from helpers import offline_settings
 
 from bot.answer import extractive
-from bot.answer.extractive import Scored, decades_asked, period_prefix
+from bot.answer.extractive import Scored, decades_asked, period_prefix, short_year_in
 from bot.answer.pipeline import QAPipeline
 from bot.answer.question import question_type, role_words_in
 from bot.answer.retriever import is_quotable
@@ -270,6 +270,17 @@ def test_a_number_with_thousands_separators_is_one_number(pipeline: QAPipeline) 
     """ "41,000" in a question is the passages' 41,000, not an unknown "41" and "000"."""
     answer = pipeline.answer("which year did the ferry carry 41,000 passengers?")
     assert answer.answered and "2019" in answer.answer
+
+
+def test_a_two_digit_year_is_the_passages_year() -> None:
+    assert short_year_in("98", {"1998", "ferry"}) and short_year_in("19", {"2019"})
+    assert not short_year_in("98", {"ferry"}) and not short_year_in("198", {"1198"})
+
+
+def test_back_in_98_is_not_a_number_the_documents_never_mention(pipeline: QAPipeline) -> None:
+    answer = pipeline.answer("what happened with the harbour ferry back in 98?")
+    assert answer.answered and "1998" in answer.answer
+    assert "never mention" in pipeline.answer("what happened with the harbour ferry back in 87?").answer
 
 
 def test_how_much_older_one_thing_is_than_another_is_computed(pipeline: QAPipeline) -> None:

@@ -596,6 +596,13 @@ def test_a_role_in_brackets_after_a_name_names_the_role() -> None:
     assert not kind.matches("- Rosalind Achebe-Marsh (Chair)")
 
 
+def test_how_much_a_price_changed_is_answered_by_a_percentage_too() -> None:
+    kind = question_type("how much had the parent company's share price dropped before trading was suspended?")
+    assert kind.required and kind.answered_by("Shares were suspended, having fallen 83 p.c. since January.")
+    assert not kind.answered_by("Shares in the parent company were suspended on Tuesday.")
+    assert question_type("how much does a ticket cost?").name == "money"
+
+
 def test_a_judge_is_named_by_a_judicial_title() -> None:
     """English judges are styled "Mrs Justice …" or "His Honour Judge …": spun text turns "Judge" into
     "Decide", and the title still names the judge."""

@@ -220,7 +220,7 @@ class ExtractiveAnswerer:
         passages = [h.chunk.text for h in retrieval.hits]
         names = [n for n in names if not (is_acronym(n) and spelled_out(n, passages))]
         nearby = passage_words(retrieval)
-        unknown = [n for n in numbers if n not in nearby]
+        unknown = [n for n in numbers if n not in nearby and not short_year_in(n, nearby)]
         if names:
             synonyms = self.synonyms_present([fold(n) for n in names], sorted(nearby - STOPWORDS))
             unknown = [n for n, known in zip(names, synonyms, strict=True) if not known] + unknown
@@ -478,6 +478,11 @@ _FUNCTION_WORDS = frozenset({"of", "the", "and", "for", "in", "on", "to", "a", "
 def passage_words(retrieval: Retrieval) -> set[str]:
     """The words of the retrieved passages."""
     return {w for hit in retrieval.hits for w in words(hit.chunk.text)}
+
+
+def short_year_in(number: str, nearby: set[str]) -> bool:
+    """ "back in 78": a two-digit number is the passages' 1978 (or 2078) when they name that year."""
+    return len(number) == 2 and number.isdigit() and bool({f"19{number}", f"20{number}"} & nearby)
 
 
 def spelled_out(acronym: str, texts: list[str]) -> bool:

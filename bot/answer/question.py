@@ -389,6 +389,12 @@ _RULES: list[tuple[str, QuestionType]] = [
         r"\bwhat (percentage|percent|proportion|fraction|share)\b|\bhow many per ?cent\b",
         QuestionType("number", required=True, detail="percent"),
     ),
+    (  # a change is given as a percentage as often as an amount: "how much had the share price dropped?"
+        r"\bhow much\b(?:(?!\b(?:pay|paid|cost|spend|spent|earn)\b).)*\b(?:drop|dropped|fall|fell|fallen|rise|rose|"
+        r"risen|increase|increased|decrease|decreased|grow|grew|grown|jump|jumped|climb|climbed|slump|slumped|plunge|plunged|"
+        r"shrink|shrank|shrunk|go up|went up|gone up|go down|went down|gone down)\b",
+        QuestionType("number", required=True),
+    ),
     (
         r"\bhow much (money|did .* (pay|cost|spend|earn|get paid))|\bhow much .*\b(paid|cost|costs|worth|price|spent|"
         r"spend|pay|earn)\b"
