@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.answer import extractive
+from bot.answer.amounts import amount_sum
 from bot.answer.arithmetic import year_difference
 from bot.answer.pipeline import QAPipeline
 from bot.answer.query import prepare_query
@@ -42,7 +43,7 @@ def collect(pipeline: QAPipeline, items) -> list[tuple]:
         fixed = None
         if answerer.unknown_names(item.question, retrieval):
             fixed = "declined"
-        elif computed := year_difference(item.question, retriever):
+        elif computed := year_difference(item.question, retriever) or amount_sum(item.question, retriever):
             answer = answerer.compose_computed(item.question, retrieval, computed)
             fixed = "correct" if any(contains(answer.answer, a) for a in item.answers) else "wrong"
         candidates = answerer.score_sentences(item.question, retrieval, kind)

@@ -7,7 +7,14 @@ import numpy as np
 import pytest
 from helpers import offline_settings
 
-from bot.answer.arithmetic import _best_dated_sentence, _event_parts, dated_clauses, dated_years
+from bot.answer.arithmetic import (
+    _ASKS_YEARS,
+    _best_dated_sentence,
+    _event_parts,
+    clause_around,
+    dated_clauses,
+    head_noun,
+)
 from bot.answer.pipeline import QAPipeline
 from bot.answer.types import Sentence
 
@@ -30,7 +37,7 @@ from bot.answer.types import Sentence
     ],
 )
 def test_dated_years(sentence: str, years: list[int]) -> None:
-    assert dated_years(sentence) == years
+    assert [year for _, year in dated_clauses(sentence)] == years
 
 
 @pytest.mark.parametrize(
@@ -151,6 +158,24 @@ def test_years_between_events_are_computed(pipeline: QAPipeline, question: str, 
     assert answer.answered and answer.answer.startswith(computed) and len(answer.citations) == 2
 
 
+def test_how_long_before_asks_for_years_in_the_past_tense_only() -> None:
+    assert _ASKS_YEARS.search("how long had the clock been silent before she fixed it")
+    assert not _ASKS_YEARS.search("how long do these batteries last before they wear out?")
+
+
 def test_a_present_tense_how_long_is_not_computed(pipeline: QAPipeline) -> None:
     answer = pipeline.answer("how long does the lavender oil last before it goes off?")
     assert "computed" not in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("phrase", "head"),
+    [("old cottage hospital going", "hospital"), ("first meeting", "meeting"), ("the first meeting", "meeting")],
+)
+def test_the_head_noun_of_an_event(phrase: str, head: str) -> None:
+    assert head_noun(phrase) == head
+
+
+def test_a_sentences_first_clause_reads_on_when_too_short() -> None:
+    text = "In 2016, the firm bought a farm and in 2019 it sold it."
+    assert clause_around(text, 0) == "In 2016, the firm bought a farm"

@@ -11,33 +11,41 @@ import numpy as np
 from bot.answer.arithmetic import clause_around, head_noun
 from bot.answer.text import terms
 
-# "how much more/less … than …", "how many fewer … compared with …", "the difference between … and …"
+# Parts are bounded (PART characters) so that a long question costs linear time, not cubic.
+PART = r"[^?,]{1,80}?"
+# "how much more/less … than …", "how many fewer … compared with …": the first must be the larger (smaller)
 _MORE = re.compile(
-    r"\bhow (?:much|many)\s+(?:more|less|fewer|higher|lower|bigger|smaller|cheaper|extra)\b(?P<first>[^?]*?)"
-    r"\b(?:than|compared (?:to|with)|vs\.?|versus)\b(?P<second>[^?]+)",
+    rf"\bhow (?:much|many)\s+(?P<comparison>more|higher|bigger|extra|less|fewer|lower|smaller|cheaper)\b"
+    rf"(?P<first>{PART})\b(?:than|compared (?:to|with)|vs\.?|versus)\b(?P<second>{PART})\s*(?:[?,]|$)",
     re.I,
 )
-_DIFFERENCE = re.compile(r"\bdifference\b[^?]*?\bbetween\b(?P<first>[^?]+?)\band\b(?P<second>[^?]+)", re.I)
+_SMALLER = {"less", "fewer", "lower", "smaller", "cheaper"}
+# a question that asks for a quantity: only then are "difference between", "add", "plus", "combined" sums
+_QUANTITY = re.compile(r"\bhow (?:much|many)\b|\b(?:total|sum|difference in)\b", re.I)
+_DIFFERENCE = re.compile(
+    rf"\bdifference\b[^?]{{0,40}}?\bbetween\b(?P<first>{PART})\band\b(?P<second>{PART})\s*(?:[?,]|$)", re.I
+)
 # "add the grant to the seed money", "the grant plus the seed money", "the grant and the loan combined"
-_ADD = re.compile(r"\badd(?:ing)?\b(?P<first>[^?,]+?)\b(?:to|and)\b(?P<second>[^?,]+)", re.I)
-_PLUS = re.compile(r"(?P<first>[^?,]+?)\bplus\b(?P<second>[^?,]+)", re.I)
+_ADD = re.compile(rf"\badd(?:ing)?\b(?P<first>{PART})\b(?:to|and)\b(?P<second>{PART})\s*(?:[?,]|$)", re.I)
+_PLUS = re.compile(rf"(?P<first>{PART})\bplus\b(?P<second>{PART})\s*(?:[?,]|$)", re.I)
 _TOGETHER = re.compile(
-    r"(?P<first>[^?,]+?)\band\b(?P<second>[^?,]+?)\b(?:put together|added together|combined|altogether|in total)\b",
+    rf"(?P<first>{PART})\band\b(?P<second>{PART})\b(?:put together|added together|combined|altogether|in total)\b",
     re.I,
 )
 _LEAD = re.compile(r"^.*?\bhow (?:much|many)\b(?:\s+(?:money|cash|in total|altogether))?", re.I)
 _FILLER = re.compile(r"\b(?:if you|do|does|did|is|was|are|were|has|have|had|the|a|an|that|this|it)\b", re.I)
 
-_SCALES = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9}
+_SCALES = {"": 1.0, "k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9}
 _AMOUNT = re.compile(
-    r"(?P<currency>[$€£¥])?\s?(?<![\d.,])(?P<number>\d[\d,]*(?:\.\d+)?)"
+    r"(?P<currency>[$€£¥])?\s?(?<![\d.,])(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?![\d,]\d)"
     r"(?:\s?(?P<scale>bn|billion|mn|m|million|k|thousand)\b)?"
-    r"(?:\s?(?P<unit>p\.\s?c\b\.?|pence\b|p\b|pounds\b|dollars\b|euros\b|%|per ?cent\b|percent\b))?",
+    r"(?:\s?(?P<unit>p\.\s?c\b\.?|pence\b|p\b(?!\.\s?m\b)|pounds\b|dollars\b|euros\b|%|per ?cent\b|percent\b))?",
     re.I,
 )
 _UNITS = {"pounds": "£", "dollars": "$", "euros": "€", "pence": "p", "per cent": "%", "percent": "%", "percent.": "%"}
-PART_WORDS_BONUS = 0.3  # an amount whose clause names the part's rare words ("with Tarsenia contributing €132m")
-MIN_SIMILARITY = 0.45
+PART_WORDS_BONUS = 0.3  # for an amount whose clause names the part's own words ("with Tarsenia contributing €132m")
+MIN_SIMILARITY = 0.45  # cosine of the part with the amount's clause or sentence, plus that bonus
+MIN_COSINE = 0.3  # and the cosine alone: a clause that merely repeats a word is not about the part
 
 
 @dataclass(frozen=True)
@@ -48,11 +56,12 @@ class Amount:
     value: float
     scale: str  # as written: "m", "million", "" …
     text: str
+    decimals: int = 0  # as written: 1 for "£8.5 million"
 
 
 @dataclass(frozen=True)
 class AmountSum:
-    """Two amounts added or subtracted (the larger first); rendered in the scale both are written in."""
+    """Two amounts added or subtracted (for a difference the larger first)."""
 
     first: Amount
     second: Amount
@@ -72,50 +81,79 @@ class AmountSum:
 
 
 def render(value: float, first: Amount, second: Amount) -> str:
-    """An amount in the unit and, when both share it, the scale of the two it came from: "€24m", "48p"."""
-    scale = first.scale if first.scale.lower() == second.scale.lower() else ""
-    number = value / _SCALES.get(scale.lower(), 1.0)
-    shown = f"{number:,.2f}".rstrip("0").rstrip(".")
+    """The result in the unit of the two amounts and the larger scale they are written in, if it is at
+    least 1 in that scale ("€24m", "£9.7 million", "48p"); a difference of percentages in points."""
+    written = max((first, second), key=lambda a: _SCALES[a.scale.lower()])
+    scale = written.scale if abs(value) >= _SCALES[written.scale.lower()] else ""
+    size = _SCALES[scale.lower()]
+    # as many decimals as the inputs need in that scale ("£1.234m minus £1.23m" is "£0.004m")
+    decimals = max(a.decimals - round(np.log10(_SCALES[a.scale.lower()] / size)) for a in (first, second))
+    shown = f"{value / size:,.{min(max(decimals, 0), 6)}f}"
+    shown = shown.rstrip("0").rstrip(".") if "." in shown else shown
     spaced = " " if len(scale) > 2 else ""
+    if first.unit == "%":
+        return f"{shown} percentage points"
     if first.unit in "£$€¥":
         return f"{first.unit}{shown}{spaced}{scale}"
     return f"{shown}{spaced}{scale}{first.unit}"
 
 
 def amounts_in(text: str, sentence: int) -> list[Amount]:
-    """The money, pence and percentages a sentence gives (never a year)."""
+    """The money, pence and percentages a sentence gives (never a count, a year or a clock time)."""
     found = []
     for m in _AMOUNT.finditer(text):
         if not (m.group("currency") or m.group("unit")):
-            continue  # a count, a year or a label
+            continue
         unit = m.group("currency") or m.group("unit").lower()
         unit = "%" if unit.startswith("p.") or unit == "%" else _UNITS.get(unit, unit)
         scale = m.group("scale") or ""
-        value = float(m.group("number").replace(",", "")) * _SCALES.get(scale.lower(), 1.0)
-        found.append(Amount(sentence, m.start(), unit, value, scale, m.group(0).strip()))
+        value = float(m.group("number").replace(",", "")) * _SCALES[scale.lower()]
+        decimals = len(m.group("number").partition(".")[2])
+        found.append(Amount(sentence, m.start(), unit, value, scale, m.group(0).strip(), decimals))
     return found
 
 
-def two_parts(question: str) -> tuple[list[str], list[str], bool] | None:
-    """The two things whose amounts are added or subtracted, the words that tell them apart, and whether to
-    subtract. A short second part shares the first's predicate: in "how much more is Tarsenia putting in
-    than Merovia?" the parts are "Tarsenia putting in" and "Merovia putting in", told apart by the names."""
-    for pattern, subtract in ((_MORE, True), (_DIFFERENCE, True), (_ADD, False), (_PLUS, False), (_TOGETHER, False)):
-        compares = pattern is _MORE
+@dataclass(frozen=True)
+class Parts:
+    """The two things whose amounts are combined, the words that tell them apart, and how to combine."""
+
+    parts: list[str]
+    subjects: list[str]
+    subtract: bool
+    smaller_first: bool | None = None  # for "how much more/less": the order the question asserts
+
+
+def two_parts(question: str) -> Parts | None:
+    """A short second part shares the first's predicate: in "how much more is Tarsenia putting in than
+    Merovia?" the parts are "Tarsenia putting in" and "Merovia putting in", told apart by the names."""
+    question = question[:400]  # a sum is asked in a sentence, not an essay
+    more = _MORE.search(question)
+    if more:
+        return _parts(more, True, more.group("comparison").lower() in _SMALLER, compares=True)
+    if not _QUANTITY.search(question):
+        return None
+    for pattern, subtract in ((_DIFFERENCE, True), (_ADD, False), (_PLUS, False), (_TOGETHER, False)):
         match = pattern.search(question)
-        if not match:
-            continue
-        first, second = _clean(match.group("first")).split(), _clean(match.group("second")).split()
-        if not first or not second:
-            continue
-        second = [head_noun(" ".join(first)) if w.lower() in ("one", "ones") else w for w in second]
-        if compares and len(second) <= 2 and len(first) >= len(second) + 2:
-            subjects = [first[: len(second)], second]
-            second = second + first[len(second) :]
-        else:
-            subjects = [first, second]
-        return [" ".join(first), " ".join(second)], [" ".join(x) for x in subjects], subtract
+        if match:
+            return _parts(match, subtract, None, compares=False)
     return None
+
+
+def _parts(match: re.Match, subtract: bool, smaller_first: bool | None, compares: bool) -> Parts | None:
+    first, second = _clean(match.group("first")).split(), _clean(match.group("second")).split()
+    if not first or not second:
+        return None
+    second = [head_noun(" ".join(first)) if w.lower() in ("one", "ones") else w for w in second]
+    if compares and len(second) <= 2 and len(first) >= len(second) + 2:
+        # the first's subject: its leading capitalised words ("Manchester United pay…"), else as many words
+        # as the second part has
+        leading = next((i for i, w in enumerate(first) if not w[:1].isupper()), len(first))
+        size = leading if 0 < leading < len(first) else len(second)
+        subjects = [first[:size], second]
+        second = second + first[size:]
+    else:
+        subjects = [first, second]
+    return Parts([" ".join(first), " ".join(second)], [" ".join(x) for x in subjects], subtract, smaller_first)
 
 
 def _clean(part: str) -> str:
@@ -124,30 +162,35 @@ def _clean(part: str) -> str:
 
 def amount_sum(question: str, retriever, min_similarity: float = MIN_SIMILARITY) -> AmountSum | None:
     """Add or subtract the amounts two parts of the question name, each the amount whose clause (or whole
-    sentence) is closest to its part; nothing unless both are found in the same unit."""
+    sentence) is closest to its part; nothing unless both are found in the same unit, nor when the
+    documents have the comparison the other way round (the extractive answer then shows what they say)."""
     found = two_parts(question)
     if not found:
         return None
-    parts, subjects, subtract = found
-    first = _best_amount(parts[0], subjects[0], retriever, None, min_similarity)
-    second = _best_amount(parts[1], subjects[1], retriever, first, min_similarity) if first else None
-    if not first or not second:
+    first = _best_amount(found.parts[0], found.subjects[0], retriever, None, min_similarity)
+    second = _best_amount(found.parts[1], found.subjects[1], retriever, first, min_similarity) if first else None
+    if not first or not second or (first.unit == "%" and not found.subtract):
+        return None  # percentages of different wholes do not add up
+    if found.smaller_first is not None and (first.value < second.value) != found.smaller_first:
         return None
-    if subtract and second.value > first.value:
+    if found.subtract and second.value > first.value:
         first, second = second, first
-    return AmountSum(first, second, subtract)
+    return AmountSum(first, second, found.subtract)
 
 
 def _best_amount(part: str, subject: str, retriever, other: Amount | None, min_similarity: float) -> Amount | None:
-    """The amount whose clause, or whole sentence, is closest to the part, with a bonus for the share of
-    the subject's words (by IDF) that its clause names."""
+    """The amount whose clause, or whole sentence, is closest to the part, with a bonus for the share of the
+    subject's words (by IDF) its clause names; at least `min_similarity` with the bonus and MIN_COSINE
+    without. Table rows are left out: their amounts are columns (two years, two sites), not the things a
+    question compares."""
     vector = retriever.embedder.embed([part])[0]
     scores = retriever.sentence_vectors @ vector
     pool = []
     for s in (int(s) for s in np.argsort(-scores)[:40]):
-        if not retriever.quotable[s]:
+        text = retriever.sentences[s].text
+        if not retriever.quotable[s] or text.lstrip().startswith("|"):
             continue
-        for amount in amounts_in(retriever.sentences[s].text, s):
+        for amount in amounts_in(text, s):
             if other is None or (amount.unit == other.unit and amount != other):
                 pool.append(amount)
     if not pool:
@@ -156,10 +199,11 @@ def _best_amount(part: str, subject: str, retriever, other: Amount | None, min_s
     clause_scores = retriever.embedder.embed(clauses) @ vector
     wanted = {t: retriever.idf(t) for t in terms(subject)}
     total = sum(wanted.values()) or 1.0
-    best, best_score = None, min_similarity
+    best, best_score = None, 0.0
     for amount, clause, clause_score in zip(pool, clauses, clause_scores, strict=True):
-        named = sum(w for t, w in wanted.items() if t in set(terms(clause))) / total
-        score = max(float(scores[amount.sentence]), float(clause_score)) + PART_WORDS_BONUS * named
-        if score > best_score:
+        similarity = max(float(scores[amount.sentence]), float(clause_score))
+        clause_terms = set(terms(clause))
+        score = similarity + PART_WORDS_BONUS * sum(w for t, w in wanted.items() if t in clause_terms) / total
+        if similarity >= MIN_COSINE and score >= min_similarity and score > best_score:
             best, best_score = amount, score
     return best

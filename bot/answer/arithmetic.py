@@ -56,10 +56,12 @@ def _event_parts(question: str) -> list[str]:
 
 
 def head_noun(phrase: str) -> str:
-    """The last word of an event's noun phrase, before a participle ("the old cottage hospital going")."""
+    """The last word of an event's noun phrase, or the one before a closing participle when three words
+    come before it ("old cottage hospital going" -> "hospital"; "the first meeting" -> "meeting")."""
     words = phrase.split()
-    nouns = [w for w in words if not re.search(r"(?:ing|ed)$", w)]
-    return (nouns or words)[-1]
+    if len(words) >= 4 and re.search(r"(?:ing|ed)$", words[-1]):
+        return words[-2]
+    return words[-1]
 
 
 def _two_events(pieces: list[str]) -> list[str]:
@@ -76,12 +78,6 @@ def _two_events(pieces: list[str]) -> list[str]:
 
 # "eight years later" dates an event; "two years later than planned" compares, and does not
 _LATER = re.compile(r"\b(\d{1,2}|" + "|".join(NUMBER_VALUES) + r")\s+years?\s+(later|afterwards)\b(?!\s+than\b)", re.I)
-
-
-def dated_years(text: str) -> list[int]:
-    """The years a sentence dates things to, "eight years later" resolved against the year before it
-    ("after his father's death in 2011, until eight years later" -> 2019, listed first)."""
-    return [year for _, year in _year_positions(text)]
 
 
 def _year_positions(text: str) -> list[tuple[int | None, int]]:
@@ -116,10 +112,12 @@ def clause_around(text: str, position: int) -> str:
     has MIN_CLAUSE_WORDS words."""
     starts = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(text)]
     ends = [m.start() for m in _CLAUSE_BREAK.finditer(text)] + [len(text)]
-    last = max(i for i, start in enumerate(starts) if start <= position)
-    first = last
-    while first > 0 and len(text[starts[first] : ends[last]].split()) < MIN_CLAUSE_WORDS:
-        first -= 1
+    first = last = max(i for i, start in enumerate(starts) if start <= position)
+    while len(text[starts[first] : ends[last]].split()) < MIN_CLAUSE_WORDS and (first > 0 or last < len(ends) - 1):
+        if first > 0:
+            first -= 1
+        else:  # the sentence's first clause reads on: "In 2016, the firm bought a farm"
+            last += 1
     return text[starts[first] : ends[last]]
 
 
@@ -172,12 +170,15 @@ def _dated(retriever, s: int) -> list[tuple[str, int]]:
 
 
 _DOCUMENT_YEARS: WeakKeyDictionary = WeakKeyDictionary()
-_FULL_DATE = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)?\s+[A-Z][a-z]+\s+((?:1[6-9]|20)\d\d)\b")
+_FULL_DATE = re.compile(
+    r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:January|February|March|April|May|June|July|August|September|October|November|"
+    r"December)\s+((?:1[6-9]|20)\d\d)\b"
+)
 
 
 def _document_years(retriever) -> dict[str, int]:
-    """Each document's year of writing: the year of its date line ("PRESS RELEASE — 14 May 2025"), else of
-    the first full date in its opening sentences ("on Wednesday 12 March 2025")."""
+    """Each document's year of writing: the year of the first full date ("14 May 2025") on a date line
+    ("PRESS RELEASE — … — 14 May 2025") or in its first three sentences ("on Wednesday 12 March 2025")."""
     if retriever not in _DOCUMENT_YEARS:
         years: dict[str, int] = {}
         seen: Counter[str] = Counter()

@@ -24,7 +24,8 @@ ROLE_WORDS = {
     "vp": ("vice president", "vice-president"),
     "pm": ("prime minister",),
     "mp": ("member of parliament",),
-    "judge": ("justice", "his honour", "her honour", "magistrate", "sheriff"),  # "Mrs Justice Okafor-Lisle"
+    # "Mrs Justice Okafor-Lisle", "His Honour Judge Ellery" (spun: "His Honour Decide Ellery")
+    "judge": ("mr justice", "mrs justice", "ms justice", "lord justice", "lady justice", "his honour", "her honour"),
 }
 
 
@@ -249,15 +250,14 @@ class QuestionType:
             rf"\b(?:named|called|dubbed|known as)\s+[“\"']?{name}",
             rf"{name}\s+{capitalised}",  # part of the name: "the Harrow Foundation"
         ]
-        # a make (and model number) before the thing or a kind of it: "a Glock pistol", "an ATR 72-600
-        # turboprop", "a Russian-made Aurus limousine" for "what car" (not a demonym, "the Russian
-        # president", nor a sentence's first word)
-        kinds = "|".join([*heads, *(_whole_word(w) for w in self.kinds)])
-        patterns.append(
-            rf"(?<=[a-z,\-]\s)(?!(?-i:[A-Z]\w*(?:an|ese|ish|ic|i))\s){name}(?:\s+[\w\-]*\d[\w\-]*)?\s+(?-i:(?:{kinds}))"
-        )
+        if self.kinds:  # a make (and model number) before a kind of the thing: "an ATR 72-600 turboprop", "a
+            # Russian-made Aurus limousine" for "what car" (not a demonym nor an acronym, "the Russian
+            # president", "a UK company", nor a sentence's first word)
+            kinds = "|".join(_whole_word(w) for w in self.kinds)
+            make = rf"(?<=[a-z,\-]\s)(?!{_DEMONYM}\s){name}(?:\s+[\w\-]*\d[\w\-]*)?\s+(?-i:(?:{kinds}))"
+            patterns.append(make)
         # a title of two words keeps its first when a reworded text changes the second ("chief govt X")
-        titles = [re.escape(w.split()[0]) for w in self.synonyms if " " in w]
+        titles = [re.escape(w.split()[0]) for w in self.synonyms if " " in w and w.split()[0] not in STOPWORDS]
         if titles:
             patterns.append(rf"\b(?:{'|'.join(titles)})\s+(?-i:[a-z]+)\s+{name}")
         found = (m.group(1) for p in patterns for m in re.finditer(p, sentence, re.IGNORECASE))
@@ -267,6 +267,11 @@ class QuestionType:
         return self.focus in _FIRM_HEADS and any(self.is_new_name(m.group(1)) for m in _FIRM_NAME.finditer(sentence))
 
 
+# a capitalised word that says where someone is from, not what something is called
+_DEMONYM = (
+    r"(?-i:[A-Z]\w*(?:an|ese|ish|ic)|[A-Z]{2}"  # "a UK company" (but "an ATR 72-600", "a BMW")
+    r"|Dutch|French|Swiss|Greek|Thai|Welsh|Scots|Czech|Basque|Saudi|Iraqi|Israeli)\b"
+)
 _FIRM_HEADS = frozenset({"company", "firm", "business", "operator", "manufacturer", "maker", "supplier", "producer"})
 _FIRM_HEADS |= {"retailer", "wholesaler", "developer", "contractor", "startup", "start-up", "employer", "brand"}
 _FIRM_NAME = re.compile(r"\b((?:[A-Z][\w&'’\-]+\s+){1,4}(?:Ltd|Limited|plc|PLC|Inc|LLC|LLP|GmbH|Co)\b\.?)")

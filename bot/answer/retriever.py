@@ -268,6 +268,10 @@ class HybridRetriever:
         return ranked
 
 
+SENTENCE_WORDS = 5  # fewer words are a fragment: "Funding was agreed."
+LIST_ITEM_WORDS = 3  # besides its mark: "- Graham Tolley (Treasurer)"; "- Kwame Hollis-Brant" is a label
+
+
 def is_quotable(sentence: str) -> bool:
     """Whether a sentence can stand as an answer: not a heading or fragment. A table row can when it
     has enough words ("| Public appeal (9,400 donors) | £2.3 million |"), not a rule ("|---|")."""
@@ -280,9 +284,6 @@ def is_quotable(sentence: str) -> bool:
     # a list item names one thing: "- Graham Tolley (Treasurer)" answers "who's the treasurer?"
     least = LIST_ITEM_WORDS + 1 if LIST_MARK.match(stripped) else SENTENCE_WORDS
     return len(sentence.split()) >= least and not stripped.startswith("#") and sentence.count("|") < 2
-
-
-SENTENCE_WORDS, LIST_ITEM_WORDS = 5, 3  # fewer words are a fragment or a label
 
 
 HEADING_WORDS = 8  # a line this short without closing punctuation is a heading ("The ship and its loss")
