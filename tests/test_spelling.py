@@ -6,7 +6,7 @@ import pytest
 from helpers import offline_settings
 
 from bot.answer.pipeline import QAPipeline
-from bot.answer.spelling import Speller
+from bot.answer.spelling import Speller, written_out
 
 DOCUMENT_WORDS = {"library", "network", "ambulance", "bones", "expiry", "means", "men", "worries", "putin"}
 DOCUMENT_WORDS |= {"when", "where", "whereas", "kowalski", "bogota"}
@@ -61,3 +61,38 @@ def test_a_misspelt_name_is_answered_not_declined_as_unknown(tmp_path) -> None:
     assert answer.question == "what did the Harowdale libary open?"  # the question as asked is kept
     assert answer.notice == "(Read “Harowdale” as “Harrowdale”, “libary” as “library”.)"
     assert pipeline.answer("what did the Harrowdale library open?").notice is None
+
+
+def test_acronyms_the_documents_spell_out() -> None:
+    texts = [
+        "Presented to the Annual General Meeting at St Aldhelm's Church Hall.",
+        "The Royal National Lifeboat Institution launched its boat.",
+        "The Care Quality Commission and the Crown Court Quarter met.",  # "ccq"/"cqc": each once
+        "Anjali Mistry spoke.",  # fewer than three initials
+    ]
+    acronyms = written_out(texts)
+    assert acronyms["agm"] == "annual general meeting"
+    assert acronyms["rnli"] == "royal national lifeboat institution"  # a leading "The" is no initial
+    assert "dam" not in acronyms and "am" not in acronyms
+    speller = Speller(DOCUMENT_WORDS, {"was", "the"}, texts)
+    assert speller.expansions("where's the agm being held? ask the RNLI") == [
+        "annual general meeting",
+        "royal national lifeboat institution",
+    ]
+    assert written_out(["Visit the Annual Garden Market."]) == {"agm": "annual garden market"}
+    both = written_out(["The Annual General Meeting", "the Annual Garden Market"])
+    assert "agm" not in both  # two phrases share it: which one is meant is not known
+
+
+def test_an_acronym_finds_the_passage_that_spells_it_out(tmp_path) -> None:
+    corpus = {
+        "report.md": (
+            "# Kettleby Road Allotment Society: Annual Report 2024\n\n"
+            "*Presented to the Annual General Meeting at St Aldhelm's Church Hall, Saturday 8 February 2025*\n\n"
+            "The waiting list stood at 47 on 31 December 2024. Rents rose to £45 a year for a full plot.\n\n"
+            "## Plans\n\n- Install a composting toilet near the main gate.\n- Build two more raised beds.\n"
+        )
+    }
+    pipeline = QAPipeline.open(offline_settings(tmp_path, corpus))
+    answer = pipeline.answer("where's the kettleby road allotment agm being held?")
+    assert answer.answered and "St Aldhelm's Church Hall" in answer.answer

@@ -48,7 +48,7 @@ def _load(settings: Settings, retriever: HybridRetriever, answerer: Any = None) 
         from bot.answer.llm import LLMAnswerer
 
         answerer = LLMAnswerer(settings, retriever, fallback=ExtractiveAnswerer(retriever))
-    speller = Speller(extractive.vocabulary, retriever.embedder.words())
+    speller = Speller(extractive.vocabulary, retriever.embedder.words(), (s.text for s in retriever.sentences))
     return Loaded(retriever, extractive, answerer or extractive, speller)
 
 
@@ -121,7 +121,7 @@ class QAPipeline:
             return Answer(question, UNAVAILABLE_REPLY, False, 0.0, timings_ms=timings, answerer="index-unavailable")
         timings["retrieve_ms"] = (time.perf_counter() - step) * 1000
         step = time.perf_counter()
-        result = loaded.answerer.answer(corrected.question, retrieval, corrected.context)
+        result = loaded.answerer.answer(corrected.reading, retrieval, corrected.context)
         timings["answer_ms"] = (time.perf_counter() - step) * 1000
         timings["total_ms"] = (time.perf_counter() - started) * 1000
         read_as = corrections(prepared.question, corrected.question)
@@ -149,9 +149,9 @@ class QAPipeline:
     def _run(self, loaded: Loaded, prepared: PreparedQuery) -> tuple[Loaded, PreparedQuery, Retrieval]:
         """Retrieval for the question with its typos corrected against this version's documents."""
         speller = loaded.speller
-        prepared = replace(
-            prepared, question=speller.correct(prepared.question), context=speller.correct(prepared.context)
-        )
+        question = speller.correct(prepared.question)
+        expanded = " ".join(speller.expansions(question))
+        prepared = replace(prepared, question=question, context=speller.correct(prepared.context), expanded=expanded)
         return loaded, prepared, loaded.retriever.run(prepared.search_text, self.settings.top_k)
 
     def _current(self) -> Loaded:

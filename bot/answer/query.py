@@ -49,14 +49,22 @@ class PreparedQuery:
     reply: str | None = None  # set when the input cannot be answered at all
     ellipsis: str = ""  # "putin" of "and putin?": to put in place of its counterpart in the earlier question
     earlier_question: str = ""
+    expanded: str = ""  # what the question's acronyms stand for in the documents: "annual general meeting"
+
+    @property
+    def reading(self) -> str:
+        """The question as the answerer reads it: with what its acronyms stand for, "where's the agm?
+        (annual general meeting)"."""
+        return f"{self.question} ({self.expanded})" if self.expanded else self.question
 
     @property
     def search_text(self) -> str:
-        """What retrieval searches for: the question (after the earlier turn it follows up), with role
-        acronyms written out ("CEO" also searches for "chief executive"; "boss" is too vague to)."""
+        """What retrieval searches for: the question (after the earlier turn it follows up), with acronyms
+        written out: role acronyms ("CEO" also searches for "chief executive"; "boss" is too vague to), and
+        those the documents spell out ("agm" for their "Annual General Meeting")."""
         text = f"{self.context} {self.question}".strip()
         spelled = [ROLE_WORDS[role][0] for role in role_words_in(self.question) if len(role) <= 3]
-        return " ".join([text, *spelled])
+        return " ".join(filter(None, [text, *spelled, self.expanded]))
 
 
 def clean(text: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 
 from bot.answer.text import STOPWORDS, fold
 
@@ -37,10 +37,25 @@ class Speller:
     corrected for a letter dropped, added or swapped, never changed: "Kowalska" is another person than
     "Kowalski", and stays a name the documents never mention."""
 
-    def __init__(self, document_words: Collection[str], english_words: Collection[str] = ()) -> None:
+    def __init__(
+        self, document_words: Collection[str], english_words: Collection[str] = (), texts: Iterable[str] = ()
+    ) -> None:
         self.document_words = set(document_words) - STOPWORDS
         self.english_words = set(english_words) - STOPWORDS
         self.known = set(document_words) | set(english_words) | STOPWORDS
+        self.acronyms = written_out(texts)
+
+    def expansions(self, text: str) -> list[str]:
+        """What the question's acronyms stand for, where the documents spell them out: "agm" is their
+        "Annual General Meeting". A common English word is only read so in capitals ("WAS" but not "was")."""
+        found = []
+        for word in _WORD.findall(text):
+            folded = fold(word)
+            phrase = self.acronyms.get(folded)
+            common = folded in self.english_words or folded in STOPWORDS
+            if phrase and (word.isupper() or not common) and phrase not in found:
+                found.append(phrase)
+        return found
 
     def correct(self, text: str) -> str:
         return _WORD.sub(lambda m: self.correct_word(m.group(0)), text)
@@ -67,3 +82,23 @@ def corrections(asked: str, corrected: str) -> str:
     """The words a correction changed, for the reader: '"libary" as "library"'."""
     pairs = zip(_WORD.findall(asked), _WORD.findall(corrected), strict=False)
     return ", ".join(f"“{a}” as “{b}”" for a, b in dict.fromkeys(pairs) if a != b)
+
+
+# a capitalised phrase of two to six words, "of/and/for" allowed inside: "Annual General Meeting",
+# "Royal National Lifeboat Institution", "Department for Transport" ("the" is not: "Visit the Annual…")
+_PHRASE = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:(?:of|and|for|&)\s+)?[A-Z][a-z]+){1,5}\b")
+_INSIDE = frozenset({"of", "and", "for", "&"})
+
+
+def written_out(texts: Iterable[str]) -> dict[str, str]:
+    """Acronyms of three letters or more the texts' capitalised phrases spell out, by their initials
+    without the small words ("agm" -> "annual general meeting"); an acronym two phrases share is left out."""
+    found: dict[str, set[str]] = {}
+    for text in texts:
+        for match in _PHRASE.finditer(text):
+            words = match.group(0).split()
+            words = words[1:] if words[0] == "The" else words
+            initials = "".join(w[0] for w in words if w.lower() not in _INSIDE).lower()
+            if len(initials) >= 3:
+                found.setdefault(initials, set()).add(" ".join(w.lower() for w in words))
+    return {acronym: phrases.pop() for acronym, phrases in found.items() if len(phrases) == 1}
