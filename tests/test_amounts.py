@@ -111,6 +111,7 @@ CORPUS = {
         "The round was led by Northlight Ventures. Separately, Salterra has won a £1.2 million grant from "
         "Innovate UK to develop battery packs for energy storage. The firm employs 14 people.\n"
     ),
+    "harbour.txt": "Harbour gets a pontoon\n\nThe harbour board spent £2.5 million on a new pontoon for ferries.\n",
 }
 
 
@@ -148,3 +149,8 @@ def test_a_comparison_the_documents_contradict_is_not_computed(pipeline: QAPipel
     """Merovia pays less than Tarsenia: the extractive answer shows what the documents say instead."""
     answer = pipeline.answer("How much more is Merovia putting into the conservation fund than Tarsenia?")
     assert "computed" not in answer.answer and "€108m" in answer.answer
+
+
+def test_amounts_from_two_documents_are_not_combined(pipeline: QAPipeline) -> None:
+    answer = pipeline.answer("how much more is salterra's seed money than the harbour board spent on the pontoon?")
+    assert "computed" not in answer.answer

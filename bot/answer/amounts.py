@@ -181,8 +181,8 @@ def amount_sum(question: str, retriever, min_similarity: float = MIN_SIMILARITY)
 def _best_amount(part: str, subject: str, retriever, other: Amount | None, min_similarity: float) -> Amount | None:
     """The amount whose clause, or whole sentence, is closest to the part, with a bonus for the share of the
     subject's words (by IDF) its clause names; at least `min_similarity` with the bonus and MIN_COSINE
-    without. Table rows are left out: their amounts are columns (two years, two sites), not the things a
-    question compares."""
+    without. The second amount (after `other`) is looked for in the first's unit and document. Table rows
+    are left out: their amounts are columns (two years, two sites), not the things a question compares."""
     vector = retriever.embedder.embed([part])[0]
     scores = retriever.sentence_vectors @ vector
     pool = []
@@ -190,6 +190,8 @@ def _best_amount(part: str, subject: str, retriever, other: Amount | None, min_s
         text = retriever.sentences[s].text
         if not retriever.quotable[s] or text.lstrip().startswith("|"):
             continue
+        if other is not None and retriever.sentences[s].doc_id != retriever.sentences[other.sentence].doc_id:
+            continue  # two amounts from two stories are seldom two sides of one sum
         for amount in amounts_in(text, s):
             if other is None or (amount.unit == other.unit and amount != other):
                 pool.append(amount)
