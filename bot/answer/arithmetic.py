@@ -12,13 +12,7 @@ import numpy as np
 from bot.answer.retriever import is_dateline
 from bot.answer.text import NUMBER_VALUES, YEAR, terms
 
-# "how long had the clock been silent before she fixed it?" spans two past events too; the present tense
-# ("how long do these batteries last before they wear out?") asks about no dated event
-_ASKS_YEARS = re.compile(
-    r"\bhow many years\b|\bhow long (after|before|between|apart)\b"
-    r"|\bhow long (?:had|has|was|were|did)\b(?=[^?]*\b(?:after|before|until|till)\b)",
-    re.I,
-)
+_ASKS_YEARS = re.compile(r"\bhow many years\b|\bhow long (after|before|between|apart)\b", re.I)
 _SPLIT = re.compile(r"\b(?:between|and|after|before|until|till|since|did|when)\b", re.I)
 # "how many years after the Corvina sank was the wreck found?": there the auxiliary ends the first event
 _SPLIT_AT_AUXILIARY = re.compile(r"\b(?:was|were|had)\b", re.I)
