@@ -587,6 +587,7 @@ def test_a_make_before_a_kind_of_the_thing_names_it(question: str, kinds: tuple,
 def test_a_make_is_not_a_demonym_an_acronym_of_a_country_nor_the_head_noun_itself() -> None:
     kind = replace(question_type("what car did they drive?"), kinds=("limousine",))
     assert kind.matches("They hired a Ferrari limousine for the day.")
+    assert kind.matches("They hired a VW limousine for the day.")
     assert not kind.matches("They hired a UK limousine for the day.")
     assert not kind.matches("They were driven in a French limousine.")
     firm = question_type("what firm built the bridge?")  # the head itself: "a London firm" names none
@@ -615,6 +616,7 @@ def test_a_judge_is_named_by_a_judicial_title() -> None:
     assert not kind.matches("Martin Ellery said the firm had lied.")
     assert not kind.matches("Justice Secretary Shabana Mahmood said it was wrong.")  # a minister
     assert not kind.matches("She spent her childhood with her father Joseph Quayle.")  # "her <word> <Name>"
+    assert not kind.matches("Mr and Mrs Smith said it was wrong.")  # an honorific is no title
 
 
 @pytest.mark.parametrize(("question", "kind"), [("where did he go and why?", "place"), ("why did he go?", "reason")])

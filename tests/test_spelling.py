@@ -6,6 +6,7 @@ import pytest
 from helpers import offline_settings
 
 from bot.answer.pipeline import QAPipeline
+from bot.answer.query import prepare_query
 from bot.answer.spelling import Speller, written_out
 
 DOCUMENT_WORDS = {"library", "network", "ambulance", "bones", "expiry", "means", "men", "worries", "putin"}
@@ -74,11 +75,15 @@ def test_acronyms_the_documents_spell_out() -> None:
     assert acronyms["agm"] == "annual general meeting"
     assert acronyms["rnli"] == "royal national lifeboat institution"  # a leading "The" is no initial
     assert "dam" not in acronyms and "am" not in acronyms
-    speller = Speller(DOCUMENT_WORDS, {"was", "the"}, texts)
+    speller = Speller(DOCUMENT_WORDS, {"was", "the", "rnli"}, texts)
     assert speller.expansions("where's the agm being held? ask the RNLI") == [
         "annual general meeting",
-        "royal national lifeboat institution",
+        "royal national lifeboat institution",  # a vocabulary word, but in capitals
     ]
+    assert speller.expansions("when are the AGMs?") == ["annual general meeting"]
+    assert speller.expansions("ask the rnli") == []  # a vocabulary word in lower case is that word
+    assert speller.expansions("WHERE IS THE RNLI?") == []  # nor are capitals a sign in a shouted question
+    assert "ink" not in written_out(["In North Korea the talks went on."])  # a sentence's first word
     assert written_out(["Visit the Annual Garden Market."]) == {"agm": "annual garden market"}
     both = written_out(["The Annual General Meeting", "the Annual Garden Market"])
     assert "agm" not in both  # two phrases share it: which one is meant is not known
@@ -94,5 +99,19 @@ def test_an_acronym_finds_the_passage_that_spells_it_out(tmp_path) -> None:
         )
     }
     pipeline = QAPipeline.open(offline_settings(tmp_path, corpus))
-    answer = pipeline.answer("where's the kettleby road allotment agm being held?")
-    assert answer.answered and "St Aldhelm's Church Hall" in answer.answer
+    question = "where's the kettleby road allotment agm being held?"
+    _, read, retrieval = pipeline._retrieve(prepare_query(question))
+    assert read.expanded == "annual general meeting" and read.question == question  # the question is kept
+    r = pipeline.retriever
+    quotable = [i for i in range(len(r.sentences)) if r.quotable[i]]
+    best = max(quotable, key=lambda i: retrieval.sentence_scores[i])
+    assert "Annual General Meeting" in r.sentences[best].text
+    plain = r.run(question, 5)
+    assert retrieval.sentence_scores[best] > plain.sentence_scores[best] + 0.05  # the acronym alone finds less
+    assert pipeline.answer(question).question == question
+
+
+def test_a_typo_is_never_read_into_an_acronym_of_the_documents() -> None:
+    speller = Speller({"sides", "charity"}, set(), ["The Sudden Infant Death Syndrome charity said"])
+    assert speller.correct("what did the SIDS charity say") == "what did the SIDS charity say"  # not "SIDES"
+    assert speller.expansions("what did the SIDS charity say") == ["sudden infant death syndrome"]

@@ -80,13 +80,18 @@ class AmountSum:
         )
 
 
+_SMALLER_SCALE = {"bn": "m", "billion": "million", "m": "", "mn": "", "million": "", "k": "", "thousand": ""}
+
+
 def render(value: float, first: Amount, second: Amount) -> str:
-    """The result in the unit of the two amounts and the larger scale they are written in, if it is at
-    least 1 in that scale ("€24m", "£9.7 million", "48p"); a difference of percentages in points."""
-    written = max((first, second), key=lambda a: _SCALES[a.scale.lower()])
-    scale = written.scale if abs(value) >= _SCALES[written.scale.lower()] else ""
+    """The result in the unit of the two amounts and the larger scale they are written in, or the next
+    smaller one while it is under 1 in that scale ("€24m", "£9.7 million", "£1.5bn minus £1.2bn" is
+    "£300m", "£1.234m minus £1.23m" is "£4,000"), with the decimals its amounts need; a difference of
+    percentages in points."""
+    scale = max((first, second), key=lambda a: _SCALES[a.scale.lower()]).scale
+    while scale and abs(value) < _SCALES[scale.lower()]:
+        scale = _SMALLER_SCALE[scale.lower()]
     size = _SCALES[scale.lower()]
-    # as many decimals as the inputs need in that scale ("£1.234m minus £1.23m" is "£0.004m")
     decimals = max(a.decimals - round(np.log10(_SCALES[a.scale.lower()] / size)) for a in (first, second))
     shown = f"{value / size:,.{min(max(decimals, 0), 6)}f}"
     shown = shown.rstrip("0").rstrip(".") if "." in shown else shown

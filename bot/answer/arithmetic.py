@@ -165,8 +165,8 @@ def _dated(retriever, s: int) -> list[tuple[str, int]]:
 
 _DOCUMENT_YEARS: WeakKeyDictionary = WeakKeyDictionary()
 _FULL_DATE = re.compile(
-    r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:January|February|March|April|May|June|July|August|September|October|November|"
-    r"December)\s+((?:1[6-9]|20)\d\d)\b"
+    r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+    r"\s+((?:1[6-9]|20)\d\d)\b"
 )
 
 

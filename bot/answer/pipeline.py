@@ -121,7 +121,7 @@ class QAPipeline:
             return Answer(question, UNAVAILABLE_REPLY, False, 0.0, timings_ms=timings, answerer="index-unavailable")
         timings["retrieve_ms"] = (time.perf_counter() - step) * 1000
         step = time.perf_counter()
-        result = loaded.answerer.answer(corrected.reading, retrieval, corrected.context)
+        result = loaded.answerer.answer(corrected.question, retrieval, corrected.context)
         timings["answer_ms"] = (time.perf_counter() - step) * 1000
         timings["total_ms"] = (time.perf_counter() - started) * 1000
         read_as = corrections(prepared.question, corrected.question)
@@ -149,9 +149,9 @@ class QAPipeline:
     def _run(self, loaded: Loaded, prepared: PreparedQuery) -> tuple[Loaded, PreparedQuery, Retrieval]:
         """Retrieval for the question with its typos corrected against this version's documents."""
         speller = loaded.speller
-        question = speller.correct(prepared.question)
-        expanded = " ".join(speller.expansions(question))
-        prepared = replace(prepared, question=question, context=speller.correct(prepared.context), expanded=expanded)
+        question, context = speller.correct(prepared.question), speller.correct(prepared.context)
+        expanded = "; ".join(speller.expansions(f"{question} {context}"))
+        prepared = replace(prepared, question=question, context=context, expanded=expanded)
         return loaded, prepared, loaded.retriever.run(prepared.search_text, self.settings.top_k)
 
     def _current(self) -> Loaded:

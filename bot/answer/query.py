@@ -52,12 +52,6 @@ class PreparedQuery:
     expanded: str = ""  # what the question's acronyms stand for in the documents: "annual general meeting"
 
     @property
-    def reading(self) -> str:
-        """The question as the answerer reads it: with what its acronyms stand for, "where's the agm?
-        (annual general meeting)"."""
-        return f"{self.question} ({self.expanded})" if self.expanded else self.question
-
-    @property
     def search_text(self) -> str:
         """What retrieval searches for: the question (after the earlier turn it follows up), with acronyms
         written out: role acronyms ("CEO" also searches for "chief executive"; "boss" is too vague to), and

@@ -257,7 +257,7 @@ class QuestionType:
             make = rf"(?<=[a-z,\-]\s)(?!{_DEMONYM}\s){name}(?:\s+[\w\-]*\d[\w\-]*)?\s+(?-i:(?:{kinds}))"
             patterns.append(make)
         # a title of two words keeps its first when a reworded text changes the second ("chief govt X")
-        titles = [re.escape(w.split()[0]) for w in self.synonyms if " " in w and w.split()[0] not in STOPWORDS]
+        titles = [re.escape(w.split()[0]) for w in self.synonyms if " " in w and w.split()[0] not in _HONORIFICS]
         if titles:
             patterns.append(rf"\b(?:{'|'.join(titles)})\s+(?-i:[a-z]+)\s+{name}")
         found = (m.group(1) for p in patterns for m in re.finditer(p, sentence, re.IGNORECASE))
@@ -267,9 +267,11 @@ class QuestionType:
         return self.focus in _FIRM_HEADS and any(self.is_new_name(m.group(1)) for m in _FIRM_NAME.finditer(sentence))
 
 
+# the first word of a title that is no role: "Mrs Justice X" is a judge, "Mrs Smith" anyone
+_HONORIFICS = STOPWORDS | {"mr", "mrs", "ms", "miss", "lord", "lady", "sir", "dame", "his", "her"}
 # a capitalised word that says where someone is from, not what something is called
 _DEMONYM = (
-    r"(?-i:[A-Z]\w*(?:an|ese|ish|ic)|[A-Z]{2}"  # "a UK company" (but "an ATR 72-600", "a BMW")
+    r"(?-i:[A-Z]\w*(?:an|ese|ish|ic)|UK|US|USA|EU|UN"  # "a UK company" (but "a VW van", "an ATR 72-600")
     r"|Dutch|French|Swiss|Greek|Thai|Welsh|Scots|Czech|Basque|Saudi|Iraqi|Israeli)\b"
 )
 _FIRM_HEADS = frozenset({"company", "firm", "business", "operator", "manufacturer", "maker", "supplier", "producer"})

@@ -42,18 +42,22 @@ class Speller:
     ) -> None:
         self.document_words = set(document_words) - STOPWORDS
         self.english_words = set(english_words) - STOPWORDS
-        self.known = set(document_words) | set(english_words) | STOPWORDS
         self.acronyms = written_out(texts)
+        self.known = set(document_words) | set(english_words) | STOPWORDS | set(self.acronyms)
 
     def expansions(self, text: str) -> list[str]:
-        """What the question's acronyms stand for, where the documents spell them out: "agm" is their
-        "Annual General Meeting". A common English word is only read so in capitals ("WAS" but not "was")."""
+        """What the question's acronyms stand for, where the documents spell them out: "agm" (or "AGMs") is
+        their "Annual General Meeting". A word of the embedding model's vocabulary counts only in capitals
+        in a question that is not all capitals ("what did the WAS say?", not "was" nor "WHAT WAS CUT?")."""
+        shouted = text.upper() == text
         found = []
         for word in _WORD.findall(text):
             folded = fold(word)
+            if folded not in self.acronyms and folded.endswith("s") and word[:-1].isupper():
+                folded = folded[:-1]  # "AGMs"
             phrase = self.acronyms.get(folded)
             common = folded in self.english_words or folded in STOPWORDS
-            if phrase and (word.isupper() or not common) and phrase not in found:
+            if phrase and (not common or (word[:2].isupper() and not shouted)) and phrase not in found:
                 found.append(phrase)
         return found
 
@@ -84,20 +88,23 @@ def corrections(asked: str, corrected: str) -> str:
     return ", ".join(f"“{a}” as “{b}”" for a, b in dict.fromkeys(pairs) if a != b)
 
 
-# a capitalised phrase of two to six words, "of/and/for" allowed inside: "Annual General Meeting",
-# "Royal National Lifeboat Institution", "Department for Transport" ("the" is not: "Visit the Annual…")
-_PHRASE = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:(?:of|and|for|&)\s+)?[A-Z][a-z]+){1,5}\b")
-_INSIDE = frozenset({"of", "and", "for", "&"})
+# a capitalised phrase of two to six words, "of/for" allowed inside: "Annual General Meeting", "Royal
+# National Lifeboat Institution", "Department for Transport" (not "the": "Visit the Annual…"; not "and":
+# "Soviet Union and North Korea" are two)
+_PHRASE = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:(?:of|for)\s+)?[A-Z][a-z]+){1,5}\b")
+_INSIDE = frozenset({"of", "for"})
 
 
 def written_out(texts: Iterable[str]) -> dict[str, str]:
     """Acronyms of three letters or more the texts' capitalised phrases spell out, by their initials
-    without the small words ("agm" -> "annual general meeting"); an acronym two phrases share is left out."""
+    without the small words ("agm" -> "annual general meeting"). A capitalised function word that opens a
+    sentence is no part of the phrase ("In North Korea"), and an acronym two phrases share is left out."""
     found: dict[str, set[str]] = {}
     for text in texts:
         for match in _PHRASE.finditer(text):
             words = match.group(0).split()
-            words = words[1:] if words[0] == "The" else words
+            while words and words[0].lower() in STOPWORDS:
+                words = words[1:]
             initials = "".join(w[0] for w in words if w.lower() not in _INSIDE).lower()
             if len(initials) >= 3:
                 found.setdefault(initials, set()).add(" ".join(w.lower() for w in words))
