@@ -10,7 +10,7 @@ from weakref import WeakKeyDictionary
 import numpy as np
 
 from bot.answer.retriever import is_dateline
-from bot.answer.text import NUMBER_VALUES, YEAR, terms
+from bot.answer.text import MONTH, NUMBER_VALUES, YEAR, terms
 
 _ASKS_YEARS = re.compile(r"\bhow many years\b|\bhow long (after|before|between|apart)\b", re.I)
 _SPLIT = re.compile(r"\b(?:between|and|after|before|until|till|since|did|when)\b", re.I)
@@ -164,10 +164,7 @@ def _dated(retriever, s: int) -> list[tuple[str, int]]:
 
 
 _DOCUMENT_YEARS: WeakKeyDictionary = WeakKeyDictionary()
-_FULL_DATE = re.compile(
-    r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
-    r"\s+((?:1[6-9]|20)\d\d)\b"
-)
+_FULL_DATE = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{MONTH}\s+((?:1[6-9]|20)\d\d)\b")
 
 
 def _document_years(retriever) -> dict[str, int]:

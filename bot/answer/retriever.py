@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from bot.answer.text import terms
+from bot.answer.text import MONTH, terms
 from bot.answer.types import Hit, Passage, Sentence
 from index.settings import Settings
 
@@ -303,11 +303,10 @@ DATELINE_WORDS = 14
 _DATELINE_START = re.compile(
     r"(?:[A-Z][A-Z.'\-]+(?:\s[A-Z][A-Z.'\-]+)*\s?(?:,|—|–|--)|PRESS RELEASE\b|For immediate release\b|By [A-Z])"
 )
-_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
 # a web page's date line: "Obituary | Published Wednesday 12 March 2025", "Last updated: 4 June 2025, 10:42"
 _PAGE_DATE = re.compile(
     r"(?:[A-Z][\w ]{0,30}\s\|\s+)?(?:Last\s+)?(?:Published|Posted|Updated|updated|Filed)(?:\s+on)?:?\s+"
-    rf"(?:[A-Z][a-z]+day,?\s+)?(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}|{_MONTH}\s+\d{{1,2}}\b|\d{{4}}-\d\d-\d\d)"
+    rf"(?:[A-Z][a-z]+day,?\s+)?(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{MONTH}|{MONTH}\s+\d{{1,2}}\b|\d{{4}}-\d\d-\d\d)"
 )
 _DATELINE_MARK = re.compile(r"\b\d{4}\b|\brelease\b|\bcorrespondent\b|\bwire service\b|\bnews agency\b", re.I)
 

@@ -211,6 +211,7 @@ NUMBER_VALUES = {
 } | {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50}
 
 YEAR = re.compile(r"\b(?:1[6-9]\d\d|20\d\d)\b")  # a year of the last four centuries
+MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"  # "March", "Sept.", "Jun"
 _WORD = re.compile(r"[0-9]+(?:[.,][0-9]+)*[a-z]*|[a-z]+(?:['’][a-z]+)?", re.IGNORECASE)
 
 
