@@ -67,6 +67,7 @@ def test_a_misspelt_name_is_answered_not_declined_as_unknown(tmp_path) -> None:
 def test_acronyms_the_documents_spell_out() -> None:
     texts = [
         "Presented to the Annual General Meeting at St Aldhelm's Church Hall.",
+        "The rent rise is put to a vote at this AGM.",
         "The Royal National Lifeboat Institution launched its boat.",
         "The Care Quality Commission and the Crown Court Quarter met.",  # "ccq"/"cqc": each once
         "Anjali Mistry spoke.",  # fewer than three initials
@@ -81,7 +82,9 @@ def test_acronyms_the_documents_spell_out() -> None:
         "royal national lifeboat institution",  # a vocabulary word, but in capitals
     ]
     assert speller.expansions("when are the AGMs?") == ["annual general meeting"]
-    assert speller.expansions("ask the rnli") == []  # a vocabulary word in lower case is that word
+    assert speller.expansions("ask the rnli") == []  # in lower case, and the texts never write "RNLI"
+    assert Speller(DOCUMENT_WORDS, set(), texts[:1]).expansions("the agm") == []  # the texts never write "AGM"
+    assert Speller(DOCUMENT_WORDS, set(), ["Health Minister Mikhail Murashko"]).expansions("hmmm who?") == []
     assert speller.expansions("WHERE IS THE RNLI?") == []  # nor are capitals a sign in a shouted question
     assert "ink" not in written_out(["In North Korea the talks went on."])  # a sentence's first word
     assert written_out(["Visit the Annual Garden Market."]) == {"agm": "annual garden market"}
@@ -96,6 +99,7 @@ def test_an_acronym_finds_the_passage_that_spells_it_out(tmp_path) -> None:
             "*Presented to the Annual General Meeting at St Aldhelm's Church Hall, Saturday 8 February 2025*\n\n"
             "The waiting list stood at 47 on 31 December 2024. Rents rose to £45 a year for a full plot.\n\n"
             "## Plans\n\n- Install a composting toilet near the main gate.\n- Build two more raised beds.\n"
+            "- Put the rent rise to a vote at this AGM.\n"
         )
     }
     pipeline = QAPipeline.open(offline_settings(tmp_path, corpus))

@@ -42,13 +42,16 @@ class Speller:
     ) -> None:
         self.document_words = set(document_words) - STOPWORDS
         self.english_words = set(english_words) - STOPWORDS
+        texts = list(texts)
         self.acronyms = written_out(texts)
+        self.in_capitals = {fold(w) for text in texts for w in re.findall(r"\b[A-Z]{3,}(?=s?\b)", text)}
         self.known = set(document_words) | set(english_words) | STOPWORDS | set(self.acronyms)
 
     def expansions(self, text: str) -> list[str]:
-        """What the question's acronyms stand for, where the documents spell them out: "agm" (or "AGMs") is
-        their "Annual General Meeting". A word of the embedding model's vocabulary counts only in capitals
-        in a question that is not all capitals ("what did the WAS say?", not "was" nor "WHAT WAS CUT?")."""
+        """What the question's acronyms stand for, where the documents spell them out: "AGM", "AGMs", or
+        "agm" when the documents write "AGM" too, is their "Annual General Meeting". A word in lower case
+        that is a word of the embedding model's vocabulary stays that word ("was"), and so does any word
+        of a question in capitals throughout ("WHAT WAS CUT?"); chat ("hmmm") is never an acronym."""
         shouted = text.upper() == text
         found = []
         for word in _WORD.findall(text):
@@ -56,8 +59,10 @@ class Speller:
             if folded not in self.acronyms and folded.endswith("s") and word[:-1].isupper():
                 folded = folded[:-1]  # "AGMs"
             phrase = self.acronyms.get(folded)
+            written_so = word[:2].isupper() and not shouted
             common = folded in self.english_words or folded in STOPWORDS
-            if phrase and (not common or (word[:2].isupper() and not shouted)) and phrase not in found:
+            used = folded in self.in_capitals and not common
+            if phrase and (written_so or used) and phrase not in found:
                 found.append(phrase)
         return found
 
