@@ -179,3 +179,11 @@ def test_the_head_noun_of_an_event(phrase: str, head: str) -> None:
 def test_a_sentences_first_clause_reads_on_when_too_short() -> None:
     text = "In 2016, the firm bought a farm and in 2019 it sold it."
     assert clause_around(text, 0) == "In 2016, the firm bought a farm"
+
+
+def test_a_line_that_introduces_a_list_dates_nothing() -> None:
+    """ "Main provisions of the 1961 treaty:" names the treaty by its year; the signing dates it."""
+    retriever = _Retriever(
+        [0.9, 0.6], ["Main provisions of the 1961 treaty:", "The treaty was signed in Moscow on 6 July 1961."]
+    )
+    assert _best_dated_sentence("1961 treaty", retriever, None)[1] == 1

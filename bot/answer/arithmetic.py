@@ -129,7 +129,7 @@ def _best_dated_sentence(
     best = None
     for s in (int(s) for s in np.argsort(-scores)[:40]):
         dated = [(c, y) for c, y in _dated(retriever, s) if (not own_years or y in own_years) and y != exclude_year]
-        if not dated or not retriever.quotable[s]:
+        if not dated or not retriever.quotable[s] or retriever.sentences[s].text.rstrip().endswith(":"):
             continue
         # A year named in the question is strong evidence on its own.
         beside = near is not None and abs(s - near) <= 2 and _same_document(retriever, s, near)
