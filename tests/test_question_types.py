@@ -597,6 +597,7 @@ def test_a_make_is_not_a_demonym_an_acronym_of_a_country_nor_the_head_noun_itsel
 def test_a_role_in_brackets_after_a_name_names_the_role() -> None:
     kind = question_type("who's the treasurer at the spoke room")
     assert kind.matches("- Graham Tolley (Treasurer)")
+    assert kind.matches("- Treasurer: Anil Vasudevan")  # a label, then the name
     assert not kind.matches("- Rosalind Achebe-Marsh (Chair)")
 
 
@@ -605,6 +606,7 @@ def test_how_much_a_price_changed_is_answered_by_a_percentage_too() -> None:
     assert kind.required and kind.answered_by("Shares were suspended, having fallen 83 p.c. since January.")
     assert not kind.answered_by("Shares in the parent company were suspended on Tuesday.")
     assert question_type("how much does a ticket cost?").name == "money"
+    assert question_type("how much did the creamery get fined").name == "money"
 
 
 def test_a_judge_is_named_by_a_judicial_title() -> None:
@@ -676,6 +678,8 @@ def test_a_counted_unit_needs_an_amount_in_that_unit(question: str, detail: str)
         ("what's the name of the building?", "building"),
         ("what is the name of the apartment building?", "building"),  # a noun in -ing, not a participle
         ("who is the town planning officer?", "officer"),
+        ("whats the name of the footpath atlas elsworth made", "atlas"),  # "elsworth" is the clause's subject
+        ("whats the name of the boat the scientists used", "boat"),
     ],
 )
 def test_a_participle_after_the_head_noun_is_not_the_head(question: str, head: str) -> None:

@@ -242,7 +242,7 @@ class QuestionType:
         name = r"((?-i:[A-Z])[\w’'\-]+)"
         role = r"(?:a|an|the)\s+(?:[\w’'\-]+\s+){0,3}"
         patterns = [
-            rf"\b{head},?\s+[“\"']?{name}",  # "spokesman Lin Jian", 'the petition "Keep Pellbury Lit"'
+            rf"\b{head}[,:]?\s+[“\"']?{name}",  # "spokesman Lin Jian", 'petition "Keep Pellbury Lit"', "Treasurer: X"
             rf"{name},\s+(?:{role})?{head}",  # "Ramon Pacheco Pardo, a professor", "Robert Dover, professor"
             rf"{name}\s+\((?:{role})?{head}",  # a list of people: "Graham Tolley (Treasurer)"
             rf"{name},?\s+(?:who\s+)?(?:is|was|became|served as|worked as|has been|had been)\s+{role}{head}",
@@ -362,12 +362,16 @@ def identity_head(question: str) -> str:
         return ""
     head = ""
     phrase = re.findall(r"[\w’'\-]+", question[match.end() :])
-    for word, following in zip(phrase, [*phrase[1:], ""], strict=True):
+    padded = [*phrase, "", ""]
+    for i, word in enumerate(phrase):
+        following, after = padded[i + 1], padded[i + 2]
         lowered = fold(word)
         if lowered in STOPWORDS or lowered == "called" or (word[0].isupper() and head and head.islower()):
             break
         if head and is_participle(lowered) and fold(following) in STOPWORDS:
             break  # "the professor quoted in…", "the group campaigning against…"; not "the town planning officer"
+        if head and is_participle(fold(following)) and not after:
+            break  # the subject of a clause without "that" that ends the question: "the atlas elsworth made"
         if lowered not in NUMBER_WORDS and lowered not in {"first", "second", "new", "old"}:
             head = word
     return fold(head)
@@ -406,8 +410,8 @@ _RULES: list[tuple[str, QuestionType]] = [
         r"\bhow much (money|did .* (pay|cost|spend|earn|get paid))|\bhow much .*\b(paid|cost|costs|worth|price|spent|"
         r"spend|pay|earn)\b"
         # what is charged, raised or paid out: "how much does it charge", "how big a bonus"
-        r"|\bhow (?:much|big|large)\b.*\b(?:bonus|fine|fee|fees|fare|bail|bill|salary|wage|grant|loan|reward|budget|"
-        r"compensation|compo|donation|rent|payout|settlement|charge|charges|charged|raise|raised|fetch|fetched|"
+        r"|\bhow (?:much|big|large)\b.*\b(?:bonus|fine|fined|fee|fees|fare|bail|bill|salary|wage|grant|loan|reward|"
+        r"budget|compensation|compo|donation|rent|payout|settlement|charge|charges|charged|raise|raised|fetch|fetched|"
         r"sell for|sold for|donate|donated|owe|owed)\b"
         r"|\bwhat(?:'s| was| is| were| are) the (?:[a-z\-]+ )?(price|cost|value|bill|fee|fare|salary|wage|pay|budget|"
         r"fine|reward|prize|(?:hourly|daily|weekly|pay) rate)s?\b",
