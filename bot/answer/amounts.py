@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.answer.arithmetic import clause_around, head_noun
+from bot.answer.arithmetic import clause_around, head_noun, nearest_sentences, same_document
 from bot.answer.text import terms
 
 # Parts are bounded (PART characters) so that a long question costs linear time, not cubic.
@@ -42,7 +42,7 @@ _AMOUNT = re.compile(
     r"(?:\s?(?P<unit>p\.\s?c\b\.?|pence\b|p\b(?!\.\s?m\b)|pounds\b|dollars\b|euros\b|%|per ?cent\b|percent\b))?",
     re.I,
 )
-_UNITS = {"pounds": "£", "dollars": "$", "euros": "€", "pence": "p", "per cent": "%", "percent": "%", "percent.": "%"}
+_UNITS = {"pounds": "£", "dollars": "$", "euros": "€", "pence": "p", "per cent": "%", "percent": "%"}
 PART_WORDS_BONUS = 0.3  # for an amount whose clause names the part's own words ("with Tarsenia contributing €132m")
 MIN_SIMILARITY = 0.45  # cosine of the part with the amount's clause or sentence, plus that bonus
 MIN_COSINE = 0.3  # and the cosine alone: a clause that merely repeats a word is not about the part
@@ -188,14 +188,13 @@ def _best_amount(part: str, subject: str, retriever, other: Amount | None, min_s
     subject's words (by IDF) its clause names; at least `min_similarity` with the bonus and MIN_COSINE
     without. The second amount (after `other`) is looked for in the first's unit and document. Table rows
     are left out: their amounts are columns (two years, two sites), not the things a question compares."""
-    vector = retriever.embedder.embed([part])[0]
-    scores = retriever.sentence_vectors @ vector
+    vector, scores, nearest = nearest_sentences(part, retriever)
     pool = []
-    for s in (int(s) for s in np.argsort(-scores)[:40]):
+    for s in nearest:
         text = retriever.sentences[s].text
         if not retriever.quotable[s] or text.lstrip().startswith("|"):
             continue
-        if other is not None and retriever.sentences[s].doc_id != retriever.sentences[other.sentence].doc_id:
+        if other is not None and not same_document(retriever, s, other.sentence):
             continue  # two amounts from two stories are seldom two sides of one sum
         for amount in amounts_in(text, s):
             if other is None or (amount.unit == other.unit and amount != other):

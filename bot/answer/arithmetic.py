@@ -123,16 +123,15 @@ def _best_dated_sentence(
     whose clause is closest to the event, and a clause closer than its whole sentence vouches for it.
     `near`: the other event's sentence; one beside it gets NEARBY_BONUS, as the two events of a question
     are often told together."""
-    vector = retriever.embedder.embed([part])[0]
-    scores = retriever.sentence_vectors @ vector  # raw cosine: min_similarity is calibrated on it
+    vector, scores, nearest = nearest_sentences(part, retriever)
     own_years = [int(y) for y in YEAR.findall(part)]
     best = None
-    for s in (int(s) for s in np.argsort(-scores)[:40]):
+    for s in nearest:
         dated = [(c, y) for c, y in _dated(retriever, s) if (not own_years or y in own_years) and y != exclude_year]
         if not dated or not retriever.quotable[s] or retriever.sentences[s].text.rstrip().endswith(":"):
             continue
         # A year named in the question is strong evidence on its own.
-        beside = near is not None and abs(s - near) <= 2 and _same_document(retriever, s, near)
+        beside = near is not None and abs(s - near) <= 2 and same_document(retriever, s, near)
         bonus = (0.3 if own_years else 0.0) + NEARBY_BONUS * beside
         if best is None or scores[s] + bonus > best[0]:
             best = (float(scores[s]) + bonus, s, dated, bonus)
@@ -186,8 +185,19 @@ def _document_years(retriever) -> dict[str, int]:
 NEARBY_BONUS = 0.03
 
 
-def _same_document(retriever, a: int, b: int) -> bool:
+def same_document(retriever, a: int, b: int) -> bool:
     return retriever.sentences[a].doc_id == retriever.sentences[b].doc_id
+
+
+NEAREST = 40  # sentences read for a quantity: the closest to its description by cosine
+
+
+def nearest_sentences(text: str, retriever) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """The embedding of a description ("the council voting to approve the bridge"), its raw cosine with
+    every sentence (the similarity floors are calibrated on it), and the NEAREST sentences, closest first."""
+    vector = retriever.embedder.embed([text])[0]
+    scores = retriever.sentence_vectors @ vector
+    return vector, scores, [int(s) for s in np.argsort(-scores)[:NEAREST]]
 
 
 def year_difference(question: str, retriever, min_similarity: float = 0.45) -> YearDifference | None:
