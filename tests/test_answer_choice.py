@@ -218,6 +218,33 @@ def test_a_number_of_the_thing_counted_leads_from_further_down(pipeline: QAPipel
     assert chosen is not None and chosen[0] is desks
 
 
+@pytest.mark.parametrize(
+    ("question", "sentence", "bound"),
+    [
+        ("how much did the creamery get fined?", "A dairy firm has been fined £1.2 million.", True),
+        ("how much did they raise in the seed round?", "It has raised a total of £8.5m in seed funding.", True),
+        ("how much were the prosecution costs?", "It must also pay costs of £86,000.", True),
+        ("how much did the creamery get fined?", "The creamery paid £140,000 to a charity.", False),  # not the verb
+        ("how much did the creamery get fined?", "It was fined after 14,000 fish died.", False),  # not an amount
+        ("how much did the creamery get fined?", "The fined firm made £64m in sales.", False),  # too far
+    ],
+)
+def test_an_amount_bound_to_a_word_of_the_question(question: str, sentence: str, bound: bool) -> None:
+    assert question_type(question).binds_amount(sentence) is bound
+
+
+def test_an_amount_bound_to_the_verb_leads_from_further_down(pipeline: QAPipeline) -> None:
+    """Further behind the best than a typed candidate may be when the type is required (a decline is the
+    alternative), but the amount comes right after the question's verb."""
+    question = "how much did the ashford library appeal raise?"
+    kind, retrieval = question_type(question), pipeline.retriever.run(question, 5)
+    assert extractive.REQUIRED_MARGIN < extractive.BOUND_MARGIN - 0.02
+    lead = replace(_candidate(pipeline, "3 November 2019", 0.55, dense=0.4, topical=0.4), typed=False)
+    raised = _candidate(pipeline, "raised £2 million", 0.55 - extractive.BOUND_MARGIN + 0.01, dense=0.3, topical=0.4)
+    chosen, _ = pipeline.extractive.choose(question, [lead, raised], kind, retrieval)
+    assert chosen is not None and chosen[0] is raised
+
+
 def test_a_century_is_checked_by_its_first_two_digits() -> None:
     assert [period_prefix(p) for p in decades_asked("in the 1800s or the 1950s?")] == ["18", "195"]
 

@@ -178,11 +178,15 @@ class ExtractiveAnswerer:
         return max([best, *tied], key=relevance)
 
     def strong_evidence(self, kind: QuestionType, candidate: Scored) -> bool:
-        """Strong evidence of the answer: a name bound to the verb of "who <verb>ed", or a number counting
-        the very thing "how many <noun>" asks about ("12 stops")."""
+        """Strong evidence of the answer: a name bound to the verb of "who <verb>ed", a number counting
+        the very thing "how many <noun>" asks about ("12 stops"), an amount right after the question's
+        verb ("fined £1.2 million")."""
+        text = self.retriever.sentences[candidate.sentence].text
         if kind.name == "number" and kind.focus:
-            return kind.counts(self.retriever.sentences[candidate.sentence].text)
-        return bool(kind.action) and kind.binds(self.retriever.sentences[candidate.sentence].text)
+            return kind.counts(text)
+        if kind.name == "money":
+            return kind.binds_amount(text)
+        return bool(kind.action) and kind.binds(text)
 
     def span_text(self, span: tuple[int, int]) -> str:
         return " ".join(self.retriever.sentences[s].text for s in range(span[0], span[1] + 1))

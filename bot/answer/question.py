@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from bot.answer.text import NUMBER_VALUES, STOPWORDS, YEAR, fold
+from bot.answer.text import NUMBER_VALUES, STOPWORDS, YEAR, fold, stem
 
 NUMBER_WORDS = [*NUMBER_VALUES, "sixteen", "seventeen", "eighteen", "nineteen"]
 NUMBER_WORDS += ["sixty", "seventy", "eighty", "ninety", "twice", "dozen", "dozens"]
@@ -67,6 +67,11 @@ _MONEY = re.compile(
     r"[$€£¥₩]|\b\d[\d,.]*\s*(bn|m|billion|million|trillion)\b|\b(dollars?|euros?|pounds|roubles?|rubles?|yuan|yen)\b"
     r"|\d\s*won\b",  # "won" is a currency only after a number ("It won praise" is not money)
     re.IGNORECASE,
+)
+# an amount right after a word ("fined £1.2 million", "raised a total of £8.5m", "costs of £86,000")
+_AMOUNT_AFTER_WORD = re.compile(
+    r"\b([a-z][\w’'\-]*)\s+(?:(?:of|at|for|by|a|an|the|total|some|about|around|nearly|almost|over|more|than|up|to)\s+)"
+    r"{0,3}(?:[$€£¥]\s?\d|\d[\d,.]*\s*(?:bn|m|billion|million|p|pence)\b)"
 )
 _DATE_OR_TIME = (
     rf"{_CALENDAR_DAY}|{_YEAR}|\b{_PLAIN_MONTH}\b|\b(?:may|march)\s+(?:of\s+)?{_YEAR}"
@@ -200,6 +205,12 @@ class QuestionType:
     def counts(self, sentence: str) -> bool:
         """A number right before the noun "how many" counts ("12 stops"): strong evidence of the answer."""
         return bool(counted_pattern(self.focus).search(_DATE_NUMBERS.sub(" ", sentence)))
+
+    def binds_amount(self, sentence: str) -> bool:
+        """An amount right after a word of the question: "how much did the creamery get fined?" is answered
+        by "has been fined £1.2 million": strong evidence of the answer."""
+        asked = {stem(w) for w in self.known if w not in STOPWORDS}
+        return any(stem(m.group(1)) in asked for m in _AMOUNT_AFTER_WORD.finditer(sentence))
 
     def binds(self, sentence: str) -> bool:
         """A new person's name bound to the question's verb: "led by Professor Helen Achterberg", "Owen
