@@ -11,7 +11,7 @@ from helpers import offline_settings
 from bot.answer import extractive
 from bot.answer.extractive import Scored, decades_asked, period_prefix, short_year_in
 from bot.answer.pipeline import QAPipeline
-from bot.answer.question import question_type, role_words_in
+from bot.answer.question import asks_for_several, question_type, role_words_in
 from bot.answer.retriever import is_quotable
 from bot.answer.text import stem
 
@@ -376,6 +376,53 @@ DETAIL_CORPUS = {
         "Visiting hours at the new hospital run from 10am to 8pm every day.\n"
     ),
 }
+
+
+LIST_CORPUS = {
+    "allotments.md": (
+        "# Kettleby Road Allotment Society: Annual Report 2024\n\n"
+        "## The year\n\n"
+        "It was a wet spring and many of our members lost their early potatoes to blight. "
+        "A dry August then gave the best onion harvest in years. "
+        "Our waiting list now stands at 47 people, the longest it has ever been.\n\n"
+        "## Plans for 2025\n\n"
+        "- Install a composting toilet near the main gate.\n"
+        "- Build two more raised beds for members who use wheelchairs.\n"
+        "- Replace the rotten fence along the railway side.\n\n"
+        "## Money\n\n"
+        "Subscriptions brought in £2,350 and the plant sale raised £610.\n"
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("question", "several"),
+    [
+        ("what are the allotment society's plans for next year?", True),
+        ("what teams does the club actually run?", True),
+        ("which cheeses were in the recall", True),
+        ("what kinds of objections did people raise?", True),
+        ("what new fire safety measures did they add?", True),
+        ("priorities list pls", True),
+        ("what was the teacher turnover rate?", False),
+        ("what year did she finish her studies?", False),
+        ("what does it say on the bell?", False),
+        ("what's the address?", False),
+    ],
+)
+def test_a_question_for_several_things(question: str, several: bool) -> None:
+    assert asks_for_several(question) is several
+
+
+def test_a_question_for_several_things_is_answered_by_the_list_under_its_heading(tmp_path) -> None:
+    """Each item alone says little; under their heading they answer "what are the plans?"."""
+    pipeline = QAPipeline.open(offline_settings(tmp_path, LIST_CORPUS))
+    answer = pipeline.answer("what are the allotment society's plans for next year?")
+    assert answer.answered and answer.answer.startswith("- Install a composting toilet")
+    assert "raised beds" in answer.answer and "fence" in answer.answer
+    single = pipeline.answer("how many people are on the allotment waiting list?")  # one thing: a sentence
+    assert single.answered and "47 people" in single.answer and "composting" not in single.answer
+    assert not pipeline.answer("what are the best restaurants in paris?").answered
 
 
 def test_the_detail_asked_about_outweighs_the_topic(tmp_path) -> None:

@@ -10,7 +10,7 @@ import numpy as np
 
 from bot.answer.amounts import AmountSum, amount_sum
 from bot.answer.arithmetic import YearDifference, year_difference
-from bot.answer.question import NAME, QuestionType, question_type, role_words_in
+from bot.answer.question import NAME, QuestionType, asks_for_several, question_type, role_words_in
 from bot.answer.retriever import LIST_MARK, HybridRetriever, Retrieval
 from bot.answer.text import STOPWORDS, YEAR, fold, terms, words
 from bot.answer.types import Answer, Citation, Passage, Sentence
@@ -47,6 +47,9 @@ SYNONYM_SIMILARITY = 0.75
 # another form of the word (same first four letters): chinese/china 0.69, german/germany 0.65; not
 # austria/australia 0.64
 RELATED_FORM_SIMILARITY = 0.65
+# A list answers a question for several things when its cosine with the question (heading and items
+# embedded together) beats every candidate sentence's and reaches this (session 8: answered lists 0.36-0.43)
+LIST_FLOOR = 0.3
 HEAD_SYNONYM_SIMILARITY = 0.7  # boat/vessel 0.73, car/vehicle 0.87; but car/limousine 0.57, engine/car 0.62
 HEAD_KIND_SIMILARITY = 0.5  # a kind of the thing, right after a name: car/limousine 0.57
 FOLLOW_UP_CONTEXT_WEIGHT = 0.3  # the earlier turn's words weigh this much against the question's own
@@ -101,10 +104,59 @@ class ExtractiveAnswerer:
         if computed:
             return self.compose_computed(question, retrieval, computed)
         ranked = self.score_sentences(question, retrieval, kind, context)
+        listed = self.best_list(question, retrieval, kind, ranked)
+        if listed:
+            return self.compose(question, retrieval, *listed)
         chosen, reason = self.choose(question, ranked, kind, retrieval)
         if chosen is None:
             return self.decline(question, retrieval, ranked[0].score if ranked else 0.0, reason)
         return self.compose(question, retrieval, self.widened(chosen[0].sentence, chosen[1]), chosen[0].score)
+
+    def best_list(
+        self, question: str, retrieval: Retrieval, kind: QuestionType, ranked: list[Scored]
+    ) -> tuple[tuple[int, int], float] | None:
+        """For a question for several things ("what are their plans for next year?"), the list in the top
+        passages (its heading or introducing line with its items) closer to the question than any single
+        candidate sentence, and at least LIST_FLOOR: the span of its items that fits in an answer, with
+        the line that announces them if quotable, and the list's cosine. Items are short and say little
+        alone; together under their heading ("## Actions") they answer the question."""
+        if kind.name not in ("other", "identity") or not ranked or not asks_for_several(question):
+            return None
+        r = self.retriever
+        runs = self.list_runs(retrieval)
+        if not runs:
+            return None
+        texts = [" ".join(r.sentences[s].text for s in range(run[0] - 1, run[-1] + 1)) for run in runs]
+        similarity = r.embedder.embed(texts) @ retrieval.vector
+        best = int(np.argmax(similarity))
+        sentence_best = max(float(r.sentence_vectors[x.sentence] @ retrieval.vector) for x in ranked)
+        if similarity[best] < LIST_FLOOR or similarity[best] <= sentence_best:
+            return None
+        first, last = runs[best][0], runs[best][-1]
+        if r.quotable[first - 1] and r.sentences[first - 1].text.rstrip().endswith(":"):
+            first -= 1  # "People could respond in several ways:"
+        while last > first and not self.fits_one_passage(first, last):
+            last -= 1
+        return ((first, last), float(similarity[best])) if self.fits_one_passage(first, last) else None
+
+    def list_runs(self, retrieval: Retrieval) -> list[list[int]]:
+        """The lists in the top passages: runs of two or more consecutive list items in one passage, each
+        after a line of its document (a heading or an introducing sentence)."""
+        r = self.retriever
+        runs: list[list[int]] = []
+        seen: set[int] = set()
+        for chunk in retrieval.ranked_chunks:
+            inside = set(r.chunk_sentences[chunk])
+            for s in r.chunk_sentences[chunk]:
+                if s in seen or not is_list_item(r.sentences[s].text):
+                    continue
+                run = [s]
+                while run[-1] + 1 in inside and is_list_item(r.sentences[run[-1] + 1].text):
+                    run.append(run[-1] + 1)
+                seen.update(run)
+                if len(run) >= 2 and s - 1 in self.neighbours(s):
+                    runs.append(run)
+        return runs
 
     def question_kind(self, question: str, retrieval: Retrieval, context: str = "") -> QuestionType:
         """The answer type asked for, with the retrieved passages' words for its head noun."""
@@ -477,6 +529,10 @@ class ExtractiveAnswerer:
 
 
 _FUNCTION_WORDS = frozenset({"of", "the", "and", "for", "in", "on", "to", "a", "an", "&"})
+
+
+def is_list_item(text: str) -> bool:
+    return bool(LIST_MARK.match(text.lstrip()))
 
 
 def passage_words(retrieval: Retrieval) -> set[str]:

@@ -553,3 +553,42 @@ def question_type(question: str, context: str = "") -> QuestionType:
     if head:  # a name tied to the noun is preferred, not required: "what weapons" may be answered without one
         return identity(head, known)
     return QuestionType("other")
+
+
+_KIND_OF = frozenset({"kinds", "kind", "sorts", "sort", "types", "type"})
+_AUXILIARIES = frozenset({"did", "does", "do", "is", "was", "are", "were", "has", "have", "had", "will", "can"})
+_AUXILIARIES |= {"could"}
+_NOT_PLURAL = frozenset({"was", "is", "does", "has", "this", "its", "his", "hers", "as", "us", "yes", "news", "less"})
+_NOT_PLURAL |= {"whats", "thats", "tbh"}
+
+
+def _plural(word: str) -> bool:
+    if len(word) <= 3 or word in _NOT_PLURAL:
+        return False
+    return word.endswith("s") and not word.endswith(("ss", "us", "is", "'s", "’s"))
+
+
+def asks_for_several(question: str) -> bool:
+    """A question for several things: "what teams does the club run?", "which cheeses were recalled?",
+    "what kinds of objections…", "what are their plans for next year?", "…can u list them"."""
+    tokens = re.findall(r"[a-z’'\-]+", question.lower())
+    if "list" in tokens:
+        return True
+    for i, token in enumerate(tokens):
+        if token not in ("what", "which", "wat", "wht"):
+            continue
+        rest = tokens[i + 1 :]
+        if rest[:1] and rest[0] in _KIND_OF and rest[1:2] == ["of"]:
+            rest = rest[2:]
+        if rest[:1] and rest[0] in ("are", "were", "r"):  # "what are the spoke room's plans"
+            if any(_plural(w) for w in rest[1:6]):
+                return True
+            continue
+        head = []  # the words before the verb: "what new fire safety measures did they add"
+        for word in rest[:4]:
+            if word in _AUXILIARIES:
+                break
+            head.append(word)
+        if any(_plural(w) for w in head):
+            return True
+    return False
