@@ -520,6 +520,19 @@ def test_chat_spellings_of_question_words(question: str, kind: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("question", "head"),
+    [
+        ("whos the ceo of the company that owns gadsbys", "ceo"),
+        ("Whos the treasurer at the rugby club", "treasurer"),
+        ("whats the name of the guesthouse?", "guesthouse"),
+    ],
+)
+def test_chat_spellings_ask_for_a_name_like_the_written_ones(question: str, head: str) -> None:
+    kind = question_type(question)
+    assert (kind.name, kind.focus, kind.required) == ("identity", head, True)
+
+
+@pytest.mark.parametrize(
     ("sentence", "amount"),
     [
         ("Flights leave at 07:40 and arrive at 10:30 local time.", False),

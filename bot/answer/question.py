@@ -521,7 +521,7 @@ def who_verb(folded_question: str) -> str:
 def _standard_question_word(match: re.Match[str]) -> str:
     """Chat spellings of question words: "hows much" is "how much", "whens" is "when's"."""
     word = match.group(1)
-    return word if word == "how" else f"{word}'s"
+    return word if word.lower() == "how" else f"{word}'s"
 
 
 def identity(head: str, known: frozenset[str], required: bool = False) -> QuestionType:
@@ -533,6 +533,7 @@ def question_type(question: str, context: str = "") -> QuestionType:
     """The answer type asked for. `context` is the earlier turn a follow-up refers to: a name it already
     gave is not the new name "and who said that?" asks for."""
     known = frozenset(fold(w) for w in re.findall(r"[\w’'\-]+", f"{question} {context}"))
+    question = re.sub(r"\b(how|what|who|where|when|why)s\b", _standard_question_word, question, flags=re.I)
     head = identity_head(question)
     if head:
         kind = identity(head, known, required=True)
