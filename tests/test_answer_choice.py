@@ -227,6 +227,11 @@ def test_a_number_of_the_thing_counted_leads_from_further_down(pipeline: QAPipel
         ("how much did the creamery get fined?", "The creamery paid £140,000 to a charity.", False),  # not the verb
         ("how much did the creamery get fined?", "It was fined after 14,000 fish died.", False),  # not an amount
         ("how much did the creamery get fined?", "The fined firm made £64m in sales.", False),  # too far
+        ("how much was the fine?", "It has been fined £1.2 million.", True),  # another form of the word
+        ("how much were the costs?", "Costs of £86,000 were awarded.", True),
+        ("how much money did the creamery make?", "It made 1.2 million cheeses.", False),  # no money
+        ("how much do they pay the cleaners?", "They pay the cleaners at 7.50 p.m. daily.", False),  # a time
+        ("how much did the final cost?", "The firm was fined £5m.", False),  # "final" is not "fine"
     ],
 )
 def test_an_amount_bound_to_a_word_of_the_question(question: str, sentence: str, bound: bool) -> None:
@@ -408,6 +413,14 @@ LIST_CORPUS = {
         ("what year did she finish her studies?", False),
         ("what does it say on the bell?", False),
         ("what's the address?", False),
+        ("which bus goes to the station?", False),  # a verb in "s"
+        ("what makes it special?", False),
+        ("what happens if one country is attacked?", False),
+        ("which company bought the shops?", False),  # the plural is the verb's object
+        ("what species was found?", False),
+        ("is there a waiting list?", False),  # "list" not as a request
+        ("what are some good recipes for dinner?", True),
+        ("can u list them", True),
     ],
 )
 def test_a_question_for_several_things(question: str, several: bool) -> None:
@@ -423,6 +436,32 @@ def test_a_question_for_several_things_is_answered_by_the_list_under_its_heading
     single = pipeline.answer("how many people are on the allotment waiting list?")  # one thing: a sentence
     assert single.answered and "47 people" in single.answer and "composting" not in single.answer
     assert not pipeline.answer("what are the best restaurants in paris?").answered
+
+
+LONG_ITEMS = {
+    "plans.md": (
+        "# Club plans\n\n## Plans for next year\n\n"
+        "- Rebuild the clubhouse roof, which has leaked since the storm of 2019, with new slates from the quarry "
+        "at Pellow, new lead flashing around both chimneys, insulation to modern standards throughout the loft, "
+        "and a gutter system that can cope with the heavier rain of recent winters, at a cost of £48,000.\n"
+        "- Resurface the car park and the path to the pitches, which floods every winter and has become "
+        "dangerous for older members and visitors after dark, adding drainage channels, edging and four new "
+        "lights along the path so that members can walk safely to the pitches after evening training.\n"
+    ),
+}
+
+
+def test_a_list_is_only_quoted_when_two_items_fit(tmp_path) -> None:
+    """Two long items do not fit in one answer together: a single item is no list, so the ordinary
+    sentence choice answers."""
+    pipeline = QAPipeline.open(offline_settings(tmp_path, LONG_ITEMS))
+    question = "what are the club's plans for next year?"
+    retrieval = pipeline.retriever.run(question, 5)
+    kind = pipeline.extractive.question_kind(question, retrieval)
+    runs = pipeline.extractive.list_runs(retrieval)
+    assert [len(run) for run in runs] == [2] and pipeline.extractive.fitting_items(runs[0]) is None
+    ranked = pipeline.extractive.score_sentences(question, retrieval, kind)
+    assert pipeline.extractive.best_list(question, retrieval, kind, ranked) is None
 
 
 def test_the_detail_asked_about_outweighs_the_topic(tmp_path) -> None:

@@ -49,7 +49,7 @@ SYNONYM_SIMILARITY = 0.75
 RELATED_FORM_SIMILARITY = 0.65
 # A list answers a question for several things when its cosine with the question (heading and items
 # embedded together) beats every candidate sentence's and reaches this (session 8: answered lists 0.36-0.43)
-LIST_FLOOR = 0.3
+LIST_FLOOR = 0.33
 HEAD_SYNONYM_SIMILARITY = 0.7  # boat/vessel 0.73, car/vehicle 0.87; but car/limousine 0.57, engine/car 0.62
 HEAD_KIND_SIMILARITY = 0.5  # a kind of the thing, right after a name: car/limousine 0.57
 FOLLOW_UP_CONTEXT_WEIGHT = 0.3  # the earlier turn's words weigh this much against the question's own
@@ -115,46 +115,60 @@ class ExtractiveAnswerer:
     def best_list(
         self, question: str, retrieval: Retrieval, kind: QuestionType, ranked: list[Scored]
     ) -> tuple[tuple[int, int], float] | None:
-        """For a question for several things ("what are their plans for next year?"), the list in the top
-        passages (its heading or introducing line with its items) closer to the question than any single
-        candidate sentence, and at least LIST_FLOOR: the span of its items that fits in an answer, with
-        the line that announces them if quotable, and the list's cosine. Items are short and say little
-        alone; together under their heading ("## Actions") they answer the question."""
+        """For a question for several things ("what are their plans for next year?"), a list in the top
+        passages, embedded with the line that introduces it ("## Actions"): when it is closer to the
+        question than any candidate sentence, at least LIST_FLOOR, and shares a word with the question,
+        the span of its items that fits in an answer (two at least, after their introducing sentence if
+        that is quotable), with the list's cosine. Items are short and say little alone; together under
+        their heading they answer the question."""
         if kind.name not in ("other", "identity") or not ranked or not asks_for_several(question):
             return None
         r = self.retriever
-        runs = self.list_runs(retrieval)
-        if not runs:
+        fitting = [(run, span) for run in self.list_runs(retrieval) if (span := self.fitting_items(run))]
+        if not fitting:
             return None
-        texts = [" ".join(r.sentences[s].text for s in range(run[0] - 1, run[-1] + 1)) for run in runs]
+        spans = [span for _, span in fitting]
+        # the items quoted, after the line before them: their heading or the sentence that announces them
+        texts = [self.span_text((run[0] - 1, span[1])) for run, span in fitting]
         similarity = r.embedder.embed(texts) @ retrieval.vector
         best = int(np.argmax(similarity))
         sentence_best = max(float(r.sentence_vectors[x.sentence] @ retrieval.vector) for x in ranked)
         if similarity[best] < LIST_FLOOR or similarity[best] <= sentence_best:
             return None
-        first, last = runs[best][0], runs[best][-1]
-        if r.quotable[first - 1] and r.sentences[first - 1].text.rstrip().endswith(":"):
-            first -= 1  # "People could respond in several ways:"
-        while last > first and not self.fits_one_passage(first, last):
+        return spans[best], float(similarity[best])
+
+    def fitting_items(self, run: list[int]) -> tuple[int, int] | None:
+        """The span of a list's first items that fits in an answer and one passage, with the sentence that
+        announces them ("People could respond in several ways:") when it fits too; None under two items."""
+        r = self.retriever
+        last = run[-1]
+        while last > run[0] and not self.fits_one_passage(run[0], last):
             last -= 1
-        return ((first, last), float(similarity[best])) if self.fits_one_passage(first, last) else None
+        if last == run[0]:
+            return None
+        intro = run[0] - 1
+        if r.quotable[intro] and r.sentences[intro].text.rstrip().endswith(":") and self.fits_one_passage(intro, last):
+            return intro, last
+        return run[0], last
 
     def list_runs(self, retrieval: Retrieval) -> list[list[int]]:
-        """The lists in the top passages: runs of two or more consecutive list items in one passage, each
-        after a line of its document (a heading or an introducing sentence)."""
+        """The whole lists that have an item in the top passages: runs of two or more consecutive list
+        items of one document, each after a line that is not an item (its heading or introducing line)."""
         r = self.retriever
         runs: list[list[int]] = []
         seen: set[int] = set()
         for chunk in retrieval.ranked_chunks:
-            inside = set(r.chunk_sentences[chunk])
             for s in r.chunk_sentences[chunk]:
                 if s in seen or not is_list_item(r.sentences[s].text):
                     continue
-                run = [s]
-                while run[-1] + 1 in inside and is_list_item(r.sentences[run[-1] + 1].text):
+                first = s
+                while first - 1 in self.neighbours(first) and is_list_item(r.sentences[first - 1].text):
+                    first -= 1
+                run = [first]
+                while run[-1] + 1 in self.neighbours(run[-1]) and is_list_item(r.sentences[run[-1] + 1].text):
                     run.append(run[-1] + 1)
                 seen.update(run)
-                if len(run) >= 2 and s - 1 in self.neighbours(s):
+                if len(run) >= 2 and first - 1 in self.neighbours(first):
                     runs.append(run)
         return runs
 

@@ -70,8 +70,9 @@ _MONEY = re.compile(
 )
 # an amount right after a word ("fined £1.2 million", "raised a total of £8.5m", "costs of £86,000")
 _AMOUNT_AFTER_WORD = re.compile(
-    r"\b([a-z][\w’'\-]*)\s+(?:(?:of|at|for|by|a|an|the|total|some|about|around|nearly|almost|over|more|than|up|to)\s+)"
-    r"{0,3}(?:[$€£¥]\s?\d|\d[\d,.]*\s*(?:bn|m|billion|million|p|pence)\b)"
+    r"\b([a-z][\w’'\-]{0,30}+)\s+(?:(?:of|at|for|by|a|an|the|total|some|about|around|nearly|almost|over|more|than|up|to)\s+)"
+    r"{0,3}(?:[$€£¥]\s?\d|\d[\d,.]*\s?(?:p|pence)\b(?!\.?\s?m\b)|\d[\d,.]*\s?(?:bn|m|billion|million)?\s?(?:pounds|dollars|euros)\b)",
+    re.IGNORECASE,
 )
 _DATE_OR_TIME = (
     rf"{_CALENDAR_DAY}|{_YEAR}|\b{_PLAIN_MONTH}\b|\b(?:may|march)\s+(?:of\s+)?{_YEAR}"
@@ -209,8 +210,9 @@ class QuestionType:
     def binds_amount(self, sentence: str) -> bool:
         """An amount right after a word of the question: "how much did the creamery get fined?" is answered
         by "has been fined £1.2 million": strong evidence of the answer."""
-        asked = {stem(w) for w in self.known if w not in STOPWORDS}
-        return any(stem(m.group(1)) in asked for m in _AMOUNT_AFTER_WORD.finditer(sentence))
+        asked = [stem(w) for w in self.known if w not in STOPWORDS]
+        bound = (stem(m.group(1).lower()) for m in _AMOUNT_AFTER_WORD.finditer(sentence))
+        return any(same_word(word, other) for word in bound for other in asked)
 
     def binds(self, sentence: str) -> bool:
         """A new person's name bound to the question's verb: "led by Professor Helen Achterberg", "Owen
@@ -300,6 +302,13 @@ def _head_pattern(word: str, abbreviated: bool) -> str:
 def _whole_word(word: str) -> str:
     """A synonym of the head noun, matched whole ("chief financial officer", "vessel" or "vessels")."""
     return re.escape(word) + r"(?:s|es)?\b"
+
+
+def same_word(a: str, b: str) -> bool:
+    """Two stems of one word: equal, or one the other's beginning but a letter ("fin" of "fined" and "fine";
+    not "final")."""
+    shorter, longer = sorted((a, b), key=len)
+    return shorter == longer or (len(shorter) >= 3 and longer.startswith(shorter) and len(longer) - len(shorter) <= 1)
 
 
 def has_number(text: str) -> bool:
@@ -539,7 +548,7 @@ def question_type(question: str, context: str = "") -> QuestionType:
         kind = identity(head, known, required=True)
         tail = compound_tail(question, head)
         return replace(kind, synonyms=(*kind.synonyms, tail)) if tail else kind
-    folded = re.sub(r"\b(how|what|who|where|when|why)s\b", _standard_question_word, fold(question))
+    folded = fold(question)
     role = _WHO_ROLE.search(question)
     if role and not is_participle_or_adjective(fold(role.group(1))):
         # "who was captain of the Corvina?": a name for "captain" (not "who was born in Leeds?")
@@ -557,39 +566,64 @@ def question_type(question: str, context: str = "") -> QuestionType:
 
 
 _KIND_OF = frozenset({"kinds", "kind", "sorts", "sort", "types", "type"})
-_AUXILIARIES = frozenset({"did", "does", "do", "is", "was", "are", "were", "has", "have", "had", "will", "can"})
-_AUXILIARIES |= {"could"}
-_NOT_PLURAL = frozenset({"was", "is", "does", "has", "this", "its", "his", "hers", "as", "us", "yes", "news", "less"})
-_NOT_PLURAL |= {"whats", "thats", "tbh"}
+_AUXILIARIES = frozenset(
+    {"did", "does", "do", "is", "was", "are", "were", "has", "have", "had", "will", "can", "could"}
+)
+# words ending in "s" that are no plural noun after "what/which"
+_NOT_PLURAL = frozenset({"was", "is", "does", "has", "this", "its", "his", "hers", "news", "less", "lens", "species"})
+_NOT_PLURAL |= {"series", "means", "always", "perhaps", "sometimes", "whereas", "towards", "afterwards", "besides"}
+_NOT_PLURAL |= {"tbh", "thanks", "pls", "plus", "chaos", "gas", "bus", "yes"}
+# after one of these, a word in "s" is a verb: "which bus goes to the station", "what makes it special"
+_OBJECTS = frozenset({"it", "them", "him", "her", "the", "a", "an", "this", "that", "these", "those", "to", "up"})
+_OBJECTS |= {"his", "their", "its", "our", "my", "your", "out", "off", "into", "on", "in"}
+_DETERMINERS = frozenset({"the", "their", "its", "his", "her", "your", "our", "my", "these", "those", "all", "some"})
+_DETERMINERS |= {"any"}
+# "list" as a request: "list them", "can u list the…", "priorities list pls"
+_LIST_REQUEST = re.compile(r"^list\b|\blist\s+(?:them|the|all|every|em|out|pls|please|plz)\b")
+
+
+# verbs that follow "what" ("what happens if…", "what causes…"): no plural noun
+_VERBS_IN_S = frozenset({"happens", "makes", "means", "goes", "comes", "counts", "matters", "remains", "takes"})
+_VERBS_IN_S |= {"gets", "stands", "lies", "works", "causes", "needs", "helps", "says", "shows", "seems", "looks"}
+_VERBS_IN_S |= {"runs", "sells", "pays", "brings", "keeps", "leads", "holds", "gives", "puts", "sets", "turns"}
 
 
 def _plural(word: str) -> bool:
-    if len(word) <= 3 or word in _NOT_PLURAL:
+    if len(word) <= 3 or word in _NOT_PLURAL or word in _VERBS_IN_S:
         return False
     return word.endswith("s") and not word.endswith(("ss", "us", "is", "'s", "’s"))
 
 
 def asks_for_several(question: str) -> bool:
     """A question for several things: "what teams does the club run?", "which cheeses were recalled?",
-    "what kinds of objections…", "what are their plans for next year?", "…can u list them"."""
-    tokens = re.findall(r"[a-z’'\-]+", question.lower())
-    if "list" in tokens:
+    "what kinds of objections…", "what are their plans for next year?", "…can u list them": a plural
+    noun heading the phrase after what/which (or after "what are/were the"), or "list" as a request."""
+    lowered = question.lower()[:400]
+    if _LIST_REQUEST.search(lowered):
         return True
+    tokens = re.findall(r"[a-z’'\-]+", lowered)
     for i, token in enumerate(tokens):
         if token not in ("what", "which", "wat", "wht"):
             continue
         rest = tokens[i + 1 :]
-        if rest[:1] and rest[0] in _KIND_OF and rest[1:2] == ["of"]:
+        if rest[:2] and rest[0] in _KIND_OF and rest[1] == "of":
             rest = rest[2:]
-        if rest[:1] and rest[0] in ("are", "were", "r"):  # "what are the spoke room's plans"
-            if any(_plural(w) for w in rest[1:6]):
-                return True
-            continue
-        head = []  # the words before the verb: "what new fire safety measures did they add"
-        for word in rest[:4]:
-            if word in _AUXILIARIES:
-                break
-            head.append(word)
-        if any(_plural(w) for w in head):
+        if rest[:1] and rest[0] in ("are", "were", "r"):  # "what are the spoke room's plans for…"
+            rest = rest[1:]
+            while rest[:1] and rest[0] in _DETERMINERS:
+                rest = rest[1:]
+        if _plural_head(rest):
+            return True
+    return False
+
+
+def _plural_head(words: list[str]) -> bool:
+    """Whether the noun phrase that opens `words` has a plural noun before its verb: up to four words, to
+    a function word, an auxiliary or a participle; a word in "s" followed by an object is a verb."""
+    for n, word in enumerate(words[:4]):
+        if word in STOPWORDS or word in _AUXILIARIES or word.endswith(("ed", "ing")):
+            return False
+        following = words[n + 1] if n + 1 < len(words) else ""
+        if _plural(word) and following not in _OBJECTS:
             return True
     return False
