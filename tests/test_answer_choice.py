@@ -250,6 +250,17 @@ def test_an_amount_bound_to_the_verb_leads_from_further_down(pipeline: QAPipelin
     assert chosen is not None and chosen[0] is raised
 
 
+def test_a_question_naming_the_documents_needs_less_to_be_about_them(pipeline: QAPipeline) -> None:
+    """Out-of-scope chat never uses a name of the documents: with one, a sentence between the named floor
+    and the ordinary one is close enough; without, the same sentence is not."""
+    between = (extractive.NAMED_RELEVANCE_FLOOR + extractive.RELEVANCE_FLOOR) / 2
+    books = replace(_candidate(pipeline, "23,000 books", 0.5, dense=between - 0.05, topical=0.05), typed=False)
+    for question, answered in (("what did the ashford library lose?", True), ("what got lost?", False)):
+        kind, retrieval = question_type(question), pipeline.retriever.run(question, 5)
+        chosen, reason = pipeline.extractive.choose(question, [books], kind, retrieval)
+        assert (chosen is not None) is answered, reason
+
+
 def test_a_century_is_checked_by_its_first_two_digits() -> None:
     assert [period_prefix(p) for p in decades_asked("in the 1800s or the 1950s?")] == ["18", "195"]
 
