@@ -475,6 +475,24 @@ def test_a_list_is_only_quoted_when_two_items_fit(tmp_path) -> None:
     assert pipeline.extractive.best_list(question, retrieval, kind, ranked) is None
 
 
+OBITUARY = {
+    "elsworth.txt": (
+        "Marian Elsworth obituary\n\n"
+        "Marian Elsworth, who has died aged 92, spent more than a decade walking every lane and sheep track "
+        "of the Greyfell hills. She was born in Kelsholme in 1931 and joined the Northern Survey Office in "
+        "1949. Her atlas of the hills was published in 1979. She died at home in Carsford on 19 January, "
+        "with her family beside her.\n"
+    ),
+}
+
+
+def test_a_cause_of_death_the_documents_never_give_is_declined(tmp_path) -> None:
+    pipeline = QAPipeline.open(offline_settings(tmp_path, OBITUARY))
+    answer = pipeline.answer("what did marian elsworth die of?")
+    assert not answer.answered and "cause of death" in answer.answer
+    assert pipeline.answer("when was marian elsworth's atlas published?").answered
+
+
 def test_the_detail_asked_about_outweighs_the_topic(tmp_path) -> None:
     """Without the words every sentence of its document shares ("lenn valley hospital"), the question
     is its detail ("which firm built"): weighing the detail more ranks the sentence that gives it higher."""

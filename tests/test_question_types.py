@@ -213,6 +213,23 @@ def test_exact_dates_and_percentages_need_their_own_kind_of_answer(question: str
 
 
 @pytest.mark.parametrize(
+    ("question", "sentence", "gives_a_cause"),
+    [
+        ("what did the clock lady die of?", "Her son said the cause was pneumonia, following a short illness.", True),
+        ("how did marian elsworth die", "Two students died of exposure on Ben Calder in 1967.", True),
+        ("what was her cause of death?", "She died in hospital after a fall at home.", True),
+        ("what did peg halloran actually die of?", "She died at home in Wexham aged 91.", False),
+        ("what did peg halloran actually die of?", "She died on 3 March, aged 91.", False),
+        ("what did peg halloran actually die of?", '"Clocks don\'t die of old age," she said.', False),
+    ],
+)
+def test_a_cause_of_death_is_said_in_so_many_words(question: str, sentence: str, gives_a_cause: bool) -> None:
+    kind = question_type(question)
+    assert (kind.required, kind.detail) == (True, "cause of death")
+    assert kind.answered_by(sentence) is gives_a_cause
+
+
+@pytest.mark.parametrize(
     ("question", "sentence", "typed"),
     [
         ("Who was the librarian?", "He was the librarian of the university.", False),  # a pronoun is no name

@@ -150,7 +150,16 @@ _COLOUR = re.compile(
     r"\b(?:red|orange|yellow|green|blue|purple|violet|pink|brown|black|white|grey|gray|silver|gold|golden|"
     r"beige|cream|turquoise|teal|navy|maroon|crimson|scarlet|amber)\b"
 )
-_DETAIL = {"day": _DAY, "percent": _PERCENT, "age": _AGE, "colour": _COLOUR, **_MEASURE}
+# a cause of death, said in so many words: "died of exposure", "the cause was pneumonia", "after a short
+# illness" (not "died at home", "died aged 92", "died on 3 March")
+_CAUSE_OF_DEATH = re.compile(
+    r"\b(?:died|dies|death|killed)\b[^.;]{0,40}?\b(?:of|from|after|following)\s(?!(?:the\s)?age\b)"
+    r"|\bcause (?:of (?:her |his |their )?death )?(?:was|is)\b|\b(?:illness|cancer|pneumonia|stroke|heart attack"
+    r"|heart failure|disease|dementia|complications|injuries|suicide|natural causes|covid|infection|overdose)\b",
+    re.IGNORECASE,
+)
+_DETAIL = {"day": _DAY, "percent": _PERCENT, "age": _AGE, "colour": _COLOUR, "cause of death": _CAUSE_OF_DEATH}
+_DETAIL |= _MEASURE
 
 
 @dataclass(frozen=True)
@@ -446,6 +455,11 @@ _RULES: list[tuple[str, QuestionType]] = [
     ),
     # "how old was X when Y?" is computed first (bot/answer/arithmetic.py); otherwise an age is asked for
     (r"\bhow old\b(?!-)", QuestionType("number", required=True, detail="age")),
+    (
+        r"\bwhat (?:did|does|has) \w+(?: \w+){0,3} die (?:of|from)\b|\bhow did \w+(?: \w+){0,3} die\b"
+        r"|\bcause of (?:\w+ )?death\b",
+        QuestionType("reason", required=True, detail="cause of death"),
+    ),
     (r"\b(?:what|which) colou?rs?\b", QuestionType("colour", required=True, detail="colour")),
     # "how far/high" stay plain numbers: "how far did prices fall?" is answered by a percentage
     (r"\bhow (tall|wide|deep)\b", QuestionType("number", required=True, detail="length")),
