@@ -79,6 +79,11 @@ def test_a_date_needs_a_date() -> None:
         ("what's the name of the fireworks company?", "Brightwater Pyrotechnics Ltd, which runs a depot", True),
         ("what's the name of the fireworks company?", "The agency was fined £1.8m at Carrowmere Crown Court.", False),
         ("what's the name of the ship?", "Brightwater Pyrotechnics Ltd, which runs a depot", False),  # no firm
+        # a company is named by what it does (the spun "agency" too)
+        ("whats the name of the drone company?", "It owns Carrow Dynamics, a defence producer, too.", True),
+        ("which company owns the trawler?", "They paid Brekke Fiskeri, the Merovian agency that owns it.", True),
+        ("which firm made the cells?", "The cells came from Hanzhou Cellex, a Chinese supplier.", True),
+        ("whats the name of the drone company?", "Its engines are made by a defence producer.", False),  # no name
     ],
 )
 def test_identity_needs_a_new_name_attached_to_the_thing_asked_about(

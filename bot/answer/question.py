@@ -298,6 +298,7 @@ _DEMONYM = (
 )
 _FIRM_HEADS = frozenset({"company", "firm", "business", "operator", "manufacturer", "maker", "supplier", "producer"})
 _FIRM_HEADS |= {"retailer", "wholesaler", "developer", "contractor", "startup", "start-up", "employer", "brand"}
+_FIRM_WORDS = _FIRM_HEADS | {"agency"}  # "Brekke Fiskeri, the Merovian agency that owns the trawler"
 _FIRM_NAME = re.compile(r"\b((?:[A-Z][\w&'’\-]+\s+){1,4}(?:Ltd|Limited|plc|PLC|Inc|LLC|LLP|GmbH|Co)\b\.?)")
 
 
@@ -549,7 +550,10 @@ def _standard_question_word(match: re.Match[str]) -> str:
 
 def identity(head: str, known: frozenset[str], required: bool = False) -> QuestionType:
     """A question for a name tied to its head noun; a role word's written-out titles count as the noun."""
-    return QuestionType("identity", required=required, focus=head, known=known, synonyms=ROLE_WORDS.get(head, ()))
+    synonyms = ROLE_WORDS.get(head, ())
+    if head in _FIRM_HEADS:  # a company is named by what it does: "Carrow Dynamics, a defence producer"
+        synonyms = tuple(sorted(_FIRM_WORDS - {head}))
+    return QuestionType("identity", required=required, focus=head, known=known, synonyms=synonyms)
 
 
 def question_type(question: str, context: str = "") -> QuestionType:
