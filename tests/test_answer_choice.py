@@ -253,6 +253,8 @@ def test_an_amount_bound_to_the_verb_leads_from_further_down(pipeline: QAPipelin
 def test_a_question_naming_the_documents_needs_less_to_be_about_them(pipeline: QAPipeline) -> None:
     """Out-of-scope chat never uses a name of the documents: with one, a sentence between the named floor
     and the ordinary one is close enough; without, the same sentence is not."""
+    assert pipeline.extractive.names_a_documented_name("what did the ashford library lose?")
+    assert not pipeline.extractive.names_a_documented_name("is the library in ashford?")  # not word for word
     between = (extractive.NAMED_RELEVANCE_FLOOR + extractive.RELEVANCE_FLOOR) / 2
     books = replace(_candidate(pipeline, "23,000 books", 0.5, dense=between - 0.05, topical=0.05), typed=False)
     for question, answered in (("what did the ashford library lose?", True), ("what got lost?", False)):

@@ -84,6 +84,7 @@ def test_a_date_needs_a_date() -> None:
         ("which company owns the trawler?", "They paid Brekke Fiskeri, the Merovian agency that owns it.", True),
         ("which firm made the cells?", "The cells came from Hanzhou Cellex, a Chinese supplier.", True),
         ("whats the name of the drone company?", "Its engines are made by a defence producer.", False),  # no name
+        ("which company made the app?", "Jane Doe, a developer from Leeds, made it.", False),  # may be a person
     ],
 )
 def test_identity_needs_a_new_name_attached_to_the_thing_asked_about(
@@ -226,12 +227,22 @@ def test_exact_dates_and_percentages_need_their_own_kind_of_answer(question: str
         ("what did peg halloran actually die of?", "She died at home in Wexham aged 91.", False),
         ("what did peg halloran actually die of?", "She died on 3 March, aged 91.", False),
         ("what did peg halloran actually die of?", '"Clocks don\'t die of old age," she said.', False),
+        ("what did peg halloran actually die of?", "She died at the age of 91.", False),
+        ("what did peg halloran actually die of?", "After the death of her husband she moved.", False),
+        ("what did peg halloran actually die of?", "She raised money for Cancer Research UK.", False),
+        ("what did peg halloran actually die of?", "He was killed in a car crash in 1990.", True),
+        ("what did the fish die of?", "The whey leak killed 14,000 fish.", True),
     ],
 )
 def test_a_cause_of_death_is_said_in_so_many_words(question: str, sentence: str, gives_a_cause: bool) -> None:
     kind = question_type(question)
     assert (kind.required, kind.detail) == (True, "cause of death")
     assert kind.answered_by(sentence) is gives_a_cause
+
+
+@pytest.mark.parametrize("question", ["how did the dinosaurs die out?", "how did the battery die so fast?"])
+def test_dying_out_is_no_cause_of_death(question: str) -> None:
+    assert question_type(question).detail != "cause of death"
 
 
 @pytest.mark.parametrize(

@@ -91,8 +91,9 @@ class ExtractiveAnswerer:
         self.vocabulary = {w for s in retriever.sentences for w in words(s.text)}
         self.known_words = self.vocabulary | STOPWORDS | CHAT_ACRONYMS
         self._word_vectors: dict[str, np.ndarray] = {}
-        found = (tuple(terms(m.group(0))) for s in retriever.sentences for m in NAME.finditer(s.text))
-        self.names = {name for name in found if len(name) > 1}
+        matches = [m.group(0) for s in retriever.sentences for m in NAME.finditer(s.text)]
+        self.names = {name for name in (tuple(terms(m)) for m in matches) if len(name) > 1}
+        self.name_phrases = {phrase for phrase in (tuple(words(m)) for m in matches) if len(phrase) > 1}
         self.document_size = Counter(s.doc_id for s in retriever.sentences)
         self.document_terms: dict[str, Counter[str]] = defaultdict(Counter)  # in how many of its sentences
         for sentence, sentence_terms in zip(retriever.sentences, retriever.sentence_terms, strict=True):
@@ -248,10 +249,10 @@ class ExtractiveAnswerer:
         return max([best, *tied], key=relevance)
 
     def names_a_documented_name(self, question: str) -> bool:
-        """Whether the question uses a name of several words that the documents capitalise ("the spoke
-        room", "marian elsworth"): then it is about them, whatever its wording."""
-        sequence = terms(question)
-        return any(tuple(sequence[i : i + n]) in self.names for n in (2, 3, 4) for i in range(len(sequence)))
+        """Whether the question uses, word for word, a name of several words that the documents capitalise
+        ("the spoke room", "marian elsworth"; not "who spoke in the room"): then it is about them."""
+        sequence = words(question)
+        return any(tuple(sequence[i : i + n]) in self.name_phrases for n in (2, 3, 4) for i in range(len(sequence)))
 
     def strong_evidence(self, kind: QuestionType, candidate: Scored) -> bool:
         """Strong evidence of the answer: a name bound to the verb of "who <verb>ed", a number counting

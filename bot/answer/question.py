@@ -151,11 +151,15 @@ _COLOUR = re.compile(
     r"beige|cream|turquoise|teal|navy|maroon|crimson|scarlet|amber)\b"
 )
 # a cause of death, said in so many words: "died of exposure", "the cause was pneumonia", "after a short
-# illness" (not "died at home", "died aged 92", "died on 3 March")
+# illness", "killed in a crash", "drowned" (not "died at home", "died aged 92", "died at the age of 91",
+# "after the death of her husband", "Cancer Research UK", "a stroke of luck")
 _CAUSE_OF_DEATH = re.compile(
-    r"\b(?:died|dies|death|killed)\b[^.;]{0,40}?\b(?:of|from|after|following)\s(?!(?:the\s)?age\b)"
-    r"|\bcause (?:of (?:her |his |their )?death )?(?:was|is)\b|\b(?:illness|cancer|pneumonia|stroke|heart attack"
-    r"|heart failure|disease|dementia|complications|injuries|suicide|natural causes|covid|infection|overdose)\b",
+    r"\b(?:died|dies)\s+(?:\w+ly\s+)?(?:of|from)\s|\bcause (?:of (?:her |his |their )?death )?(?:was|is)\b"
+    r"|\bkilled\b|\bdrown(?:ed|ing)\b|\bbattle with\b"
+    r"|\b(?:after|following) (?:a|an|her|his|their) (?:\w+ )?(?:fall|operation|surgery)\b"
+    r"|(?-i:\b(?:illness|cancer|pneumonia|stroke(?! of\b)|heart attack|heart failure|disease|dementia|complications"
+    r"|injuries|suicide|natural causes|covid|infection|overdose|sepsis|hypothermia|exposure|accident|crash"
+    r"|collision|leuk(?:a)?emia|tumour|tumor)\b)",
     re.IGNORECASE,
 )
 _DETAIL = {"day": _DAY, "percent": _PERCENT, "age": _AGE, "colour": _COLOUR, "cause of death": _CAUSE_OF_DEATH}
@@ -298,7 +302,10 @@ _DEMONYM = (
 )
 _FIRM_HEADS = frozenset({"company", "firm", "business", "operator", "manufacturer", "maker", "supplier", "producer"})
 _FIRM_HEADS |= {"retailer", "wholesaler", "developer", "contractor", "startup", "start-up", "employer", "brand"}
-_FIRM_WORDS = _FIRM_HEADS | {"agency"}  # "Brekke Fiskeri, the Merovian agency that owns the trawler"
+# a company by what it does ("Carrow Dynamics, a defence producer"; spun, "the Merovian agency that owns the
+# trawler"), for the generic heads only: a developer, operator or employer may be a person
+_GENERIC_FIRM_HEADS = frozenset({"company", "firm", "business"})
+_FIRM_WORDS = _GENERIC_FIRM_HEADS | {"maker", "manufacturer", "supplier", "producer", "agency"}
 _FIRM_NAME = re.compile(r"\b((?:[A-Z][\w&'’\-]+\s+){1,4}(?:Ltd|Limited|plc|PLC|Inc|LLC|LLP|GmbH|Co)\b\.?)")
 
 
@@ -457,7 +464,8 @@ _RULES: list[tuple[str, QuestionType]] = [
     # "how old was X when Y?" is computed first (bot/answer/arithmetic.py); otherwise an age is asked for
     (r"\bhow old\b(?!-)", QuestionType("number", required=True, detail="age")),
     (
-        r"\bwhat (?:did|does|has) \w+(?: \w+){0,3} die (?:of|from)\b|\bhow did \w+(?: \w+){0,3} die\b"
+        r"\bwhat (?:did|does|has) \w+(?: \w+){0,3} die (?:of|from)\b"
+        r"|\bhow did \w+(?: \w+){0,3} die(?![\w\-])(?!\s+(?:out|down|off|away|so|too)\b)"
         r"|\bcause of (?:\w+ )?death\b",
         QuestionType("reason", required=True, detail="cause of death"),
     ),
@@ -551,7 +559,7 @@ def _standard_question_word(match: re.Match[str]) -> str:
 def identity(head: str, known: frozenset[str], required: bool = False) -> QuestionType:
     """A question for a name tied to its head noun; a role word's written-out titles count as the noun."""
     synonyms = ROLE_WORDS.get(head, ())
-    if head in _FIRM_HEADS:  # a company is named by what it does: "Carrow Dynamics, a defence producer"
+    if head in _GENERIC_FIRM_HEADS:  # a company is named by what it does: "Carrow Dynamics, a defence producer"
         synonyms = tuple(sorted(_FIRM_WORDS - {head}))
     return QuestionType("identity", required=required, focus=head, known=known, synonyms=synonyms)
 
