@@ -263,6 +263,27 @@ def test_a_question_naming_the_documents_needs_less_to_be_about_them(pipeline: Q
         assert (chosen is not None) is answered, reason
 
 
+@pytest.mark.parametrize(
+    ("sentence", "stated"),
+    [
+        ("The most likely cause was an electrical fault in a dehumidifier.", True),
+        ("The main reason for the proposal is cost.", True),
+        ("The collapse of the roof caused most of the damage.", False),  # a cause, not the one asked
+        ("There are many reasons to visit the library.", False),
+    ],
+)
+def test_a_reason_stated_as_such_is_strong_evidence(pipeline: QAPipeline, sentence: str, stated: bool) -> None:
+    kind = question_type("what actually caused the fire?")
+    fake = replace(_candidate(pipeline, "3 November 2019", 0.5, dense=0.4, topical=0.4), typed=False)
+    r = pipeline.retriever
+    original = r.sentences[fake.sentence]
+    r.sentences[fake.sentence] = replace(original, text=sentence)
+    try:
+        assert pipeline.extractive.strong_evidence(kind, fake) is stated
+    finally:
+        r.sentences[fake.sentence] = original
+
+
 def test_a_century_is_checked_by_its_first_two_digits() -> None:
     assert [period_prefix(p) for p in decades_asked("in the 1800s or the 1950s?")] == ["18", "195"]
 

@@ -257,12 +257,14 @@ class ExtractiveAnswerer:
     def strong_evidence(self, kind: QuestionType, candidate: Scored) -> bool:
         """Strong evidence of the answer: a name bound to the verb of "who <verb>ed", a number counting
         the very thing "how many <noun>" asks about ("12 stops"), an amount right after the question's
-        verb ("fined £1.2 million")."""
+        verb ("fined £1.2 million"), a reason stated as such ("the most likely cause was…")."""
         text = self.retriever.sentences[candidate.sentence].text
         if kind.name == "number" and kind.focus:
             return kind.counts(text)
         if kind.name == "money":
             return kind.binds_amount(text)
+        if kind.name == "reason" and not kind.detail:
+            return bool(_STATED_REASON.search(text))
         return bool(kind.action) and kind.binds(text)
 
     def span_text(self, span: tuple[int, int]) -> str:
@@ -554,6 +556,12 @@ class ExtractiveAnswerer:
 
 
 _FUNCTION_WORDS = frozenset({"of", "the", "and", "for", "in", "on", "to", "a", "an", "&"})
+
+
+# a reason stated as such: "The main reason for the proposal is cost.", "The most likely cause was…"
+_STATED_REASON = re.compile(
+    r"\b(?:reasons?|causes?)\b(?: (?:for|of|behind) [^.,;]{1,60}?)? (?:is|was|were|are)\b", re.IGNORECASE
+)
 
 
 def is_list_item(text: str) -> bool:
