@@ -17,6 +17,7 @@ from bot.answer.amounts import (
     Amount,
     Parts,
     _best_amount,
+    _from_to,
     amounts_in,
     render,
     two_parts,
@@ -130,7 +131,11 @@ CORPUS = {
         "The round was led by Northlight Ventures. Separately, Salterra has won a £1.2 million grant from "
         "Innovate UK to develop battery packs for energy storage. The firm employs 14 people.\n"
     ),
-    "harbour.txt": "Harbour gets a pontoon\n\nThe harbour board spent £2.5 million on a new pontoon for ferries.\n",
+    "harbour.txt": (
+        "Harbour gets a pontoon\n\nThe harbour board spent £2.5 million on a new pontoon for ferries. "
+        "Annual mooring fees at the harbour went from £1,200 in 2022 to £1,500 this year. "
+        "Ferry fares rose by 20p, from £2.20 to £2.40 a crossing.\n"
+    ),
 }
 
 
@@ -173,3 +178,28 @@ def test_a_comparison_the_documents_contradict_is_not_computed(pipeline: QAPipel
 def test_amounts_from_two_documents_are_not_combined(pipeline: QAPipeline) -> None:
     answer = pipeline.answer("how much more is salterra's seed money than the harbour board spent on the pontoon?")
     assert "computed" not in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("text", "pair"),
+    [
+        ("Its power bill went from £1.1 million in 2021 to £3.6 million last year.", ("£1.1 million", "£3.6 million")),
+        ("Support fell from 62% in May to 48% in June.", ("62%", "48%")),
+        ("The fare went from £2 to 80p.", None),  # two units
+        ("It raised £5m from investors and spent it on up to £2m of kit.", None),  # no "from … to …"
+    ],
+)
+def test_an_amount_going_from_one_value_to_another(text: str, pair) -> None:
+    found = _from_to(text, 0)
+    assert (found and (found[0].text, found[1].text)) == pair if pair else found is None
+
+
+def test_how_much_something_rose_is_computed_from_where_it_went_from_and_to(pipeline: QAPipeline) -> None:
+    answer = pipeline.answer("by how much did the harbour mooring fees go up since 2022?")
+    assert answer.answered and answer.answer.startswith("Up £300: from £1,200 [1] to £1,500 [1]")
+    assert len(answer.citations) == 1 and "mooring fees" in answer.citations[0].quote
+
+
+def test_a_change_the_documents_state_is_quoted_not_computed(pipeline: QAPipeline) -> None:
+    answer = pipeline.answer("how much did the ferry fares rise?")
+    assert answer.answered and "computed" not in answer.answer and "20p" in answer.answer

@@ -3,6 +3,7 @@ putting in than Merovia?", "if you add the grant to the seed money, how much is 
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -77,6 +78,26 @@ class AmountSum:
         return (
             f"{render(value, self.first, self.second)}: {self.first.text} {refs[0]} {how} "
             f"{self.second.text} {refs[1]} (computed from the cited passages)."
+        )
+
+
+@dataclass(frozen=True)
+class AmountChange:
+    """An amount going from one value to another ("from £1.4 million in 2021 to £4.6 million")."""
+
+    start: Amount
+    end: Amount
+
+    @property
+    def sentences(self) -> list[int]:
+        return [self.start.sentence, self.end.sentence]
+
+    def describe(self, refs: list[str]) -> str:
+        change = self.end.value - self.start.value
+        direction = "Up" if change > 0 else "Down"
+        return (
+            f"{direction} {render(abs(change), self.start, self.end)}: from {self.start.text} {refs[0]} to "
+            f"{self.end.text} {refs[1]} (computed from the cited passage)."
         )
 
 
@@ -165,13 +186,14 @@ def _clean(part: str) -> str:
     return " ".join(_FILLER.sub(" ", _LEAD.sub(" ", part)).strip(" ?,.").split())
 
 
-def amount_sum(question: str, retriever, min_similarity: float = MIN_SIMILARITY) -> AmountSum | None:
+def amount_sum(question: str, retriever, min_similarity: float = MIN_SIMILARITY) -> AmountSum | AmountChange | None:
     """Add or subtract the amounts two parts of the question name, each the amount whose clause (or whole
     sentence) is closest to its part; nothing unless both are found in the same unit, nor when the
-    documents have the comparison the other way round (the extractive answer then shows what they say)."""
+    documents have the comparison the other way round (the extractive answer then shows what they say).
+    A question for how much something rose or fell is the difference of a "from … to …" the documents give."""
     found = two_parts(question)
     if not found:
-        return None
+        return amount_change(question, retriever)
     first = _best_amount(found.parts[0], found.subjects[0], retriever, None, min_similarity)
     second = _best_amount(found.parts[1], found.subjects[1], retriever, first, min_similarity) if first else None
     if not first or not second or (first.unit == "%" and not found.subtract):
@@ -213,3 +235,51 @@ def _best_amount(part: str, subject: str, retriever, other: Amount | None, min_s
         if similarity >= MIN_COSINE and score >= min_similarity and score > best_score:
             best, best_score = amount, score
     return best
+
+
+# "by how much did the gas bill go up from 2021 to last year?", "how much has the price fallen?"
+_CHANGE = re.compile(
+    r"\bhow much\b[^?]{0,120}?\b(?:go(?:ne)? up|went up|rise|risen|rose|increase|increased|grow|grown|grew|climb"
+    r"|climbed|jump|jumped|fall|fallen|fell|drop|dropped|go(?:ne)? down|went down|decrease|decreased|shrink|shrank"
+    r"|shrunk)\b",
+    re.I,
+)
+_FROM = re.compile(r"\bfrom\s+(?:about\s+|around\s+|round\s+)?$", re.I)
+_TO = re.compile(r"^[^.;:]{0,40}?\bto\s+(?:about\s+|around\s+|round\s+)?$", re.I)
+# the sentence says the change itself ("rose by £3.2m", "up 9%"): the extractive answer quotes it
+_STATED_CHANGE = re.compile(r"\bby\s+[$€£¥]?\d|\b(?:up|down)\s+[$€£¥]?\d", re.I)
+
+
+def amount_change(question: str, retriever) -> AmountChange | None:
+    """How much something rose or fell, from the sentence closest to the question (cosine plus a bonus for
+    the share of its words the sentence names; the cosine at least MIN_COSINE) that gives it going "from"
+    one amount "to" another in one unit ("rose from £1.4 million in 2021 to £4.6 million"). Nothing when
+    that sentence states the change itself ("rose by £3.2m"): the extractive answer quotes it."""
+    if not _CHANGE.search(question[:400]):
+        return None
+    _, scores, nearest = nearest_sentences(question[:400], retriever)
+    wanted = {t: retriever.idf(t) for t in terms(question)}
+    total = sum(wanted.values()) or 1.0
+    best, best_score = None, 0.0
+    for s in nearest:
+        text = retriever.sentences[s].text
+        if not retriever.quotable[s] or text.lstrip().startswith("|"):
+            continue
+        stated = bool(_STATED_CHANGE.search(text))
+        pair = None if stated else _from_to(text, s)
+        words = sum(w for t, w in wanted.items() if t in retriever.sentence_terms[s]) / total
+        score = float(scores[s]) + PART_WORDS_BONUS * words
+        if (pair or stated) and float(scores[s]) >= MIN_COSINE and score > best_score:
+            best, best_score = pair, score  # a change stated outright is better quoted than computed
+    return AmountChange(*best) if best else None
+
+
+def _from_to(text: str, sentence: int) -> tuple[Amount, Amount] | None:
+    """The amounts a sentence goes "from" and "to", in one unit: "from £1.4 million in 2021 to £4.6 million"."""
+    found = amounts_in(text, sentence)
+    for start, end in itertools.pairwise(found):
+        first = text.find(start.text, start.position)  # a match may begin with the space before it
+        between = text[first + len(start.text) : text.find(end.text, end.position)]
+        if start.unit == end.unit and _FROM.search(text[:first]) and _TO.match(between):
+            return start, end
+    return None

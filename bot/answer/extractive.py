@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from bot.answer.amounts import AmountSum, amount_sum
+from bot.answer.amounts import AmountChange, AmountSum, amount_sum
 from bot.answer.arithmetic import YearDifference, year_difference
 from bot.answer.question import NAME, QuestionType, asks_for_several, question_type, role_words_in
 from bot.answer.retriever import LIST_MARK, HybridRetriever, Retrieval
@@ -524,7 +524,9 @@ class ExtractiveAnswerer:
             answerer=self.name,
         )
 
-    def compose_computed(self, question: str, retrieval: Retrieval, computed: YearDifference | AmountSum) -> Answer:
+    def compose_computed(
+        self, question: str, retrieval: Retrieval, computed: YearDifference | AmountSum | AmountChange
+    ) -> Answer:
         """A computed answer citing the sentences it was computed from (one citation for a sentence that
         gives both numbers)."""
         r = self.retriever
