@@ -13,6 +13,7 @@ from bot.answer.amounts import (
     _DIFFERENCE,
     _MORE,
     _PLUS,
+    _STATED_CHANGE,
     _TOGETHER,
     Amount,
     Parts,
@@ -198,6 +199,13 @@ def test_how_much_something_rose_is_computed_from_where_it_went_from_and_to(pipe
     answer = pipeline.answer("by how much did the harbour mooring fees go up since 2022?")
     assert answer.answered and answer.answer.startswith("Up £300: from £1,200 [1] to £1,500 [1]")
     assert len(answer.citations) == 1 and "mooring fees" in answer.citations[0].quote
+
+
+@pytest.mark.parametrize(
+    "sentence", ["Fares rose by 20p, from £2.20 to £2.40.", "Shares fell 31 p.c. from 412p to 284p.", "up 9% on 2022"]
+)
+def test_a_change_stated_outright(sentence: str) -> None:
+    assert _STATED_CHANGE.search(sentence)
 
 
 def test_a_change_the_documents_state_is_quoted_not_computed(pipeline: QAPipeline) -> None:

@@ -246,8 +246,12 @@ _CHANGE = re.compile(
 )
 _FROM = re.compile(r"\bfrom\s+(?:about\s+|around\s+|round\s+)?$", re.I)
 _TO = re.compile(r"^[^.;:]{0,40}?\bto\s+(?:about\s+|around\s+|round\s+)?$", re.I)
-# the sentence says the change itself ("rose by £3.2m", "up 9%"): the extractive answer quotes it
-_STATED_CHANGE = re.compile(r"\bby\s+[$€£¥]?\d|\b(?:up|down)\s+[$€£¥]?\d", re.I)
+# the sentence says the change itself ("rose by £3.2m", "up 9%", "fell 31 p.c."): the extractive answer quotes it
+_STATED_CHANGE = re.compile(
+    r"\b(?:by|up|down|rose|risen|fell|fallen|dropped|climbed|jumped|increased|decreased|grew|slumped|plunged)\s+"
+    r"(?:by\s+)?(?:about\s+|around\s+|round\s+|nearly\s+|almost\s+)?[$€£¥]?\d",
+    re.I,
+)
 
 
 def amount_change(question: str, retriever) -> AmountChange | None:
