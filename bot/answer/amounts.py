@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable, Set
 from dataclasses import dataclass
 
 import numpy as np
@@ -205,6 +206,13 @@ def amount_sum(question: str, retriever, min_similarity: float = MIN_SIMILARITY)
     return AmountSum(first, second, found.subtract)
 
 
+def words_named(text: str, retriever) -> Callable[[Set[str]], float]:
+    """How much of the text's words (weighed by IDF) a clause or sentence names, given its terms."""
+    wanted = {t: retriever.idf(t) for t in terms(text)}
+    total = sum(wanted.values()) or 1.0
+    return lambda found: sum(w for t, w in wanted.items() if t in found) / total
+
+
 def _best_amount(part: str, subject: str, retriever, other: Amount | None, min_similarity: float) -> Amount | None:
     """The amount whose clause, or whole sentence, is closest to the part, with a bonus for the share of the
     subject's words (by IDF) its clause names; at least `min_similarity` with the bonus and MIN_COSINE
@@ -225,13 +233,11 @@ def _best_amount(part: str, subject: str, retriever, other: Amount | None, min_s
         return None
     clauses = [clause_around(retriever.sentences[a.sentence].text, a.position) for a in pool]
     clause_scores = retriever.embedder.embed(clauses) @ vector
-    wanted = {t: retriever.idf(t) for t in terms(subject)}
-    total = sum(wanted.values()) or 1.0
+    word_share = words_named(subject, retriever)
     best, best_score = None, 0.0
     for amount, clause, clause_score in zip(pool, clauses, clause_scores, strict=True):
         similarity = max(float(scores[amount.sentence]), float(clause_score))
-        clause_terms = set(terms(clause))
-        score = similarity + PART_WORDS_BONUS * sum(w for t, w in wanted.items() if t in clause_terms) / total
+        score = similarity + PART_WORDS_BONUS * word_share(set(terms(clause)))
         if similarity >= MIN_COSINE and score >= min_similarity and score > best_score:
             best, best_score = amount, score
     return best
@@ -262,8 +268,7 @@ def amount_change(question: str, retriever) -> AmountChange | None:
     if not _CHANGE.search(question[:400]):
         return None
     _, scores, nearest = nearest_sentences(question[:400], retriever)
-    wanted = {t: retriever.idf(t) for t in terms(question)}
-    total = sum(wanted.values()) or 1.0
+    word_share = words_named(question, retriever)
     best, best_score = None, 0.0
     for s in nearest:
         text = retriever.sentences[s].text
@@ -271,8 +276,7 @@ def amount_change(question: str, retriever) -> AmountChange | None:
             continue
         stated = bool(_STATED_CHANGE.search(text))
         pair = None if stated else _from_to(text, s)
-        words = sum(w for t, w in wanted.items() if t in retriever.sentence_terms[s]) / total
-        score = float(scores[s]) + PART_WORDS_BONUS * words
+        score = float(scores[s]) + PART_WORDS_BONUS * word_share(retriever.sentence_terms[s])
         if (pair or stated) and float(scores[s]) >= MIN_COSINE and score > best_score:
             best, best_score = pair, score  # a change stated outright is better quoted than computed
     return AmountChange(*best) if best else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from bot.answer.text import NUMBER_VALUES, STOPWORDS, YEAR, fold, stem
 
@@ -223,9 +223,13 @@ class QuestionType:
     def binds_amount(self, sentence: str) -> bool:
         """An amount right after a word of the question: "how much did the creamery get fined?" is answered
         by "has been fined £1.2 million": strong evidence of the answer."""
-        asked = [stem(w) for w in self.known if w not in STOPWORDS]
         bound = (stem(m.group(1).lower()) for m in _AMOUNT_AFTER_WORD.finditer(sentence))
-        return any(same_word(word, other) for word in bound for other in asked)
+        return any(same_word(word, other) for word in bound for other in self.asked_stems)
+
+    @cached_property
+    def asked_stems(self) -> tuple[str, ...]:
+        """The stems of the question's words, checked against every candidate sentence."""
+        return tuple(stem(w) for w in self.known if w not in STOPWORDS)
 
     def binds(self, sentence: str) -> bool:
         """A new person's name bound to the question's verb: "led by Professor Helen Achterberg", "Owen
