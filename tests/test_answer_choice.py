@@ -391,6 +391,33 @@ def test_a_typed_candidate_about_the_question_is_preferred_to_one_that_is_not(pi
     assert chosen is not None and chosen[0] is reopening
 
 
+def test_an_off_topic_typed_best_gives_way_to_a_relevant_typed_one_close_behind(pipeline: QAPipeline) -> None:
+    question = "when did the ashford library reopen?"
+    kind, retrieval = question_type(question), pipeline.retriever.run(question, 5)
+    off_topic = _candidate(pipeline, "launched in 1998", 0.55, dense=0.05, topical=0.0)
+    reopening = _candidate(pipeline, "reopened on 4 September", 0.50, dense=0.3, topical=0.3)
+    far_behind = replace(reopening, score=0.55 - extractive.REQUIRED_MARGIN - 0.01)
+    chosen, _ = pipeline.extractive.choose(question, [off_topic, reopening], kind, retrieval)
+    assert chosen is not None and chosen[0] is reopening
+    assert pipeline.extractive.lead([off_topic, far_behind], kind, retrieval) is off_topic
+
+
+def test_how_many_people_is_answered_by_the_documents_own_noun(tmp_path) -> None:
+    """ "people" is too general to be the counted noun: "12,600 adults" answers, not "Three people…"."""
+    corpus = {
+        "trial.txt": (
+            "Norovirus Tablet Approved\n\nThe regulator has approved a norovirus vaccine taken as two tablets. "
+            "The Phase 3 trial enrolled 12,600 adults aged 18 to 80 at 94 sites. It showed 71% efficacy over two "
+            "winters. Three people in the vaccine group withdrew from the trial because of nausea. The company "
+            "has agreed a price of £42 a course with the NHS.\n"
+        )
+    }
+    pipeline = QAPipeline.open(offline_settings(tmp_path, corpus))
+    for question in ("how many people were in the phase 3 trial?", "how many ppl were in the phase 3 trial?"):
+        answer = pipeline.answer(question)
+        assert answer.answered and "12,600 adults" in answer.answer
+
+
 def test_a_neighbour_giving_what_is_asked_keeps_the_best_sentence(pipeline: QAPipeline) -> None:
     """The best sentence names no number, the one after it does: the quote is the two together, not an
     off-topic numbered sentence from elsewhere."""

@@ -48,6 +48,23 @@ def test_longer_typos_of_common_english_words_are_corrected(question: str, corre
     assert Speller(DOCUMENT_WORDS, english).correct(question) == corrected
 
 
+@pytest.mark.parametrize(
+    ("question", "read_as"),
+    [
+        ("how many ppl r going", "how many people are going"),
+        ("wat did they say abt the fire", "what did they say about the fire"),
+        ("R sure? U-boats?", "R sure? U-boats?"),  # typed in capitals: a letter, a name, a boat
+        ("can u list them", "can u list them"),  # read well as it is
+        ("gas bill final yr", "gas bill final yr"),  # a word of the (spun) documents stays
+        ("gas bill last yr", "gas bill last yr"),
+    ],
+)
+def test_chat_shorthand_is_read_as_the_words_it_stands_for(question: str, read_as: str) -> None:
+    speller = Speller(DOCUMENT_WORDS | {"yr"}, {"the", "fire"})
+    assert speller.correct(question) == read_as
+    assert Speller(DOCUMENT_WORDS).unabbreviate("last yr") == "last year"
+
+
 def test_a_misspelt_name_is_answered_not_declined_as_unknown(tmp_path) -> None:
     corpus = {
         "town.txt": (

@@ -231,8 +231,11 @@ class ExtractiveAnswerer:
         window = self.window(best.sentence, retrieval, kind) if kind.required and not best.typed else None
         if window and is_relevant(best) and kind.matches(self.span_text(window)):
             return best
+        margin, depth = (REQUIRED_MARGIN, REQUIRED_DEPTH) if kind.required else (TYPED_MARGIN, TYPED_DEPTH)
+        if best.typed and not is_relevant(best):  # an off-topic sentence gives way to a relevant one of the type
+            close = [x for x in ranked[:depth] if x.typed and x.score >= best.score - margin]
+            best = next((x for x in close if is_relevant(x)), best)
         if not best.typed:
-            margin, depth = (REQUIRED_MARGIN, REQUIRED_DEPTH) if kind.required else (TYPED_MARGIN, TYPED_DEPTH)
             typed_ones = [x for x in ranked[:depth] if x.typed]
             typed = next((x for x in typed_ones if is_relevant(x)), typed_ones[0] if typed_ones else None)
             # An off-topic typed candidate gives way to a best sentence clearly about the question ("who

@@ -124,7 +124,7 @@ class QAPipeline:
         result = loaded.answerer.answer(corrected.question, retrieval, corrected.context)
         timings["answer_ms"] = (time.perf_counter() - step) * 1000
         timings["total_ms"] = (time.perf_counter() - started) * 1000
-        read_as = corrections(prepared.question, corrected.question)
+        read_as = corrections(loaded.speller.unabbreviate(prepared.question), corrected.question)
         if read_as:  # say how the question was read, beside any notice the answerer gave
             result.notice = " ".join(filter(None, [result.notice, f"(Read {read_as}.)"]))
         result.question = question

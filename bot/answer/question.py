@@ -340,6 +340,9 @@ def has_number(text: str) -> bool:
 _COUNTED = re.compile(r"\bhow many\s+(?:(?:more|other|new|of|the|such)\s+)*")
 COUNT_GAP = 2  # words allowed between a number and the thing it counts ("23 new articles")
 _PLURALS = frozenset({"people", "children", "men", "women", "staff", "crew", "police", "cattle", "sheep", "fish"})
+# counted nouns too general to be the documents' word: "how many people finished" is answered by "4,210
+# runners finished", "how many people lost their jobs" by "the loss of 312 jobs"
+_GENERIC_COUNTED = frozenset({"people", "persons", "folk", "folks", "things"})
 
 
 def count_focus(folded_question: str) -> str:
@@ -355,7 +358,8 @@ def count_focus(folded_question: str) -> str:
             break
         phrase.append(word)
     plurals = [w for w in phrase if w in _PLURALS or (w.endswith("s") and not w.endswith("ss"))]
-    return plurals[0] if plurals else phrase[0] if phrase else ""
+    focus = plurals[0] if plurals else phrase[0] if phrase else ""
+    return "" if focus in _GENERIC_COUNTED else focus
 
 
 @lru_cache(maxsize=256)

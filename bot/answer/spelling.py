@@ -15,6 +15,31 @@ SUBSTITUTION_LENGTH = 7  # a changed letter only in longer words: "bonus" is no 
 # "como", nor "whens" of "when"
 ENGLISH_LENGTH = 6
 _WORD = re.compile(r"[^\W\d_]+")
+# chat shorthand, read as the words it stands for when typed in lower case and not a word of the documents
+# (a spun "final yr" keeps "yr"); "y", "n", "bc" are left: too often a letter, a name or an era; and "u",
+# "ur": the model reads "can u list them" well, and "you" only moved retrieval (one evidence 1st -> 3rd)
+CHAT_SHORTHAND = {
+    "ppl": "people",
+    "r": "are",
+    "wat": "what",
+    "wot": "what",
+    "wut": "what",
+    "yr": "year",
+    "yrs": "years",
+    "hrs": "hours",
+    "mins": "minutes",
+    "govt": "government",
+    "tho": "though",
+    "thru": "through",
+    "abt": "about",
+    "cuz": "because",
+    "coz": "because",
+    "tmrw": "tomorrow",
+    "smth": "something",
+    "gonna": "going to",
+    "wanna": "want to",
+    "gotta": "got to",
+}
 
 
 def edits(word: str, substitutions: bool = True) -> set[str]:
@@ -67,7 +92,16 @@ class Speller:
         return found
 
     def correct(self, text: str) -> str:
-        return _WORD.sub(lambda m: self.correct_word(m.group(0)), text)
+        return _WORD.sub(lambda m: self.correct_word(m.group(0)), self.unabbreviate(text))
+
+    def unabbreviate(self, text: str) -> str:
+        """Chat shorthand written out: "how many ppl r there" -> "how many people are there"."""
+        return _WORD.sub(lambda m: self.shorthand(m.group(0)), text)
+
+    def shorthand(self, word: str) -> str:
+        if word in CHAT_SHORTHAND and word not in self.document_words:
+            return CHAT_SHORTHAND[word]
+        return word
 
     def correct_word(self, word: str) -> str:
         folded = fold(word)
