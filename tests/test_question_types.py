@@ -803,3 +803,11 @@ def test_the_noun_ending_x_of_y_z_is_asked_about_too(question: str, named: str) 
 )
 def test_a_complement_after_of_is_no_compound(question: str) -> None:
     assert compound_tail(question, question_type(question).focus) == ""
+
+
+def test_one_of_them_is_no_count() -> None:
+    kind = question_type("how many volunteers does the repair cafe have?")
+    assert not kind.answered_by("You mend it with one of our volunteer repairers.")
+    assert not kind.answered_by("Volunteers help one another.")
+    assert kind.answered_by("Only one volunteer came on Saturday.")
+    assert kind.answered_by("There are twelve volunteers.")

@@ -57,7 +57,8 @@ _CALENDAR_DAY = (  # "19 June", "June 19th", "the 19th of June", "2024-06-19", a
 _YEAR = YEAR.pattern
 _PERIODS = "day|night|week|weekend|month|year|decade|century|spring|summer|autumn|fall|winter"
 
-_NUMBER = re.compile(r"\d|\b(" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
+# "one of our volunteers", "one another": no count
+_NUMBER = re.compile(r"\d|\b(?!one\s+(?:of|another)\b)(" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
 # the numbers of a date or a clock time ("at 07:40", "2:22 a.m."): never a count or an amount
 _DATE_NUMBERS = re.compile(
     rf"{_CALENDAR_DAY}|{_YEAR}|\b{_ANY_MONTH}\s+{_YEAR}|\b\d{{1,2}}:\d\d\b(\s*[ap]\.?m\b\.?)?|\b\d{{1,2}}\s*[ap]\.?m\b\.?",
