@@ -19,6 +19,7 @@ from bot.answer.amounts import (
     Parts,
     _best_amount,
     _from_to,
+    _planned_actual,
     amounts_in,
     render,
     two_parts,
@@ -211,3 +212,32 @@ def test_a_change_stated_outright(sentence: str) -> None:
 def test_a_change_the_documents_state_is_quoted_not_computed(pipeline: QAPipeline) -> None:
     answer = pipeline.answer("how much did the ferry fares rise?")
     assert answer.answered and "computed" not in answer.answer and "20p" in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("text", "pair"),
+    [
+        ("The roof was meant to cost £3.6 million, but the final bill came to £4.8 million.", ("£3.6m", "£4.8m")),
+        ("A budget of £400,000 was set, although in the end it spent £520,000.", ("£400,000", "£520,000")),
+        ("It is expected to cost £2m and to employ 40 people at £30,000 each.", None),  # no "but"
+        ("The hall was meant to cost £2m, but the grant was $1m.", None),  # two units
+    ],
+)
+def test_an_amount_planned_and_the_amount_it_came_to(text: str, pair) -> None:
+    found = _planned_actual(text, 0)
+    numbers = found and tuple(f"{a.unit}{a.value / 1e6:g}m" if a.value >= 1e6 else a.text for a in found)
+    assert numbers == pair if pair else found is None
+
+
+def test_how_far_over_budget_is_computed_only_when_asked(tmp_path) -> None:
+    corpus = {
+        "pool.txt": (
+            "Lido Reopens\n\nThe town's open-air pool reopened on Saturday after a two-year restoration. "
+            "The restoration was meant to cost £3.6 million, but the final bill came to £4.8 million after "
+            "asbestos was found in the changing rooms. A season ticket costs £95.\n"
+        )
+    }
+    pipeline = QAPipeline.open(offline_settings(tmp_path, corpus))
+    answer = pipeline.answer("how much over budget did the pool restoration go?")
+    assert answer.answer.startswith("£1.2 million over budget: planned £3.6 million [1], came to £4.8 million [1]")
+    assert "computed" not in pipeline.answer("how much did the pool restoration cost?").answer

@@ -88,6 +88,7 @@ class AmountChange:
 
     start: Amount
     end: Amount
+    planned: bool = False  # the start was what it was meant to cost, the end what it came to
 
     @property
     def sentences(self) -> list[int]:
@@ -95,6 +96,11 @@ class AmountChange:
 
     def describe(self, refs: list[str]) -> str:
         change = self.end.value - self.start.value
+        if self.planned:
+            return (
+                f"{render(abs(change), self.start, self.end)} {'over' if change > 0 else 'under'} budget: planned "
+                f"{self.start.text} {refs[0]}, came to {self.end.text} {refs[1]} (computed from the cited passage)."
+            )
         direction = "Up" if change > 0 else "Down"
         return (
             f"{direction} {render(abs(change), self.start, self.end)}: from {self.start.text} {refs[0]} to "
@@ -250,6 +256,18 @@ _CHANGE = re.compile(
     r"|shrunk)\b",
     re.I,
 )
+# "how much over budget did the job go?": the amount planned against the amount it came to
+_OVERRUN = re.compile(
+    r"\bhow (?:much|far)\b[^?]{0,120}?\b(?:over (?:the |its |their )?budget|overspen[dt]|overr[au]n"
+    r"|more than (?:planned|expected|budgeted|forecast|estimated))",
+    re.I,
+)
+_PLANNED = re.compile(
+    r"\b(?:(?:meant|expected|supposed|due|budgeted|estimated|forecast|planned)\s+to\s+(?:come\s+to|\w+)"
+    r"|(?:a|the|original|initial)\s+budget\s+(?:of|was))\s+(?:about\s+|around\s+)?$",
+    re.I,
+)
+_BUT = re.compile(r"^[^.;]{0,80}?\b(?:but|however|yet|although|though|instead)\b", re.I)
 _FROM = re.compile(r"\bfrom\s+(?:about\s+|around\s+|round\s+)?$", re.I)
 _TO = re.compile(r"^[^.;:]{0,40}?\bto\s+(?:about\s+|around\s+|round\s+)?$", re.I)
 # the sentence says the change itself ("rose by £3.2m", "up 9%", "fell 31 p.c."): the extractive answer quotes it
@@ -265,7 +283,8 @@ def amount_change(question: str, retriever) -> AmountChange | None:
     the share of its words the sentence names; the cosine at least MIN_COSINE) that gives it going "from"
     one amount "to" another in one unit ("rose from £1.4 million in 2021 to £4.6 million"). Nothing when
     that sentence states the change itself ("rose by £3.2m"): the extractive answer quotes it."""
-    if not _CHANGE.search(question[:400]):
+    overrun = bool(_OVERRUN.search(question[:400]))
+    if not overrun and not _CHANGE.search(question[:400]):
         return None
     _, scores, nearest = nearest_sentences(question[:400], retriever)
     word_share = words_named(question, retriever)
@@ -275,11 +294,21 @@ def amount_change(question: str, retriever) -> AmountChange | None:
         if not retriever.quotable[s] or text.lstrip().startswith("|"):
             continue
         stated = bool(_STATED_CHANGE.search(text))
-        pair = None if stated else _from_to(text, s)
+        change = None if stated else _change_in(text, s, overrun)
         score = float(scores[s]) + PART_WORDS_BONUS * word_share(retriever.sentence_terms[s])
-        if (pair or stated) and float(scores[s]) >= MIN_COSINE and score > best_score:
-            best, best_score = pair, score  # a change stated outright is better quoted than computed
-    return AmountChange(*best) if best else None
+        if (change or stated) and float(scores[s]) >= MIN_COSINE and score > best_score:
+            best, best_score = change, score  # a change stated outright is better quoted than computed
+    return best
+
+
+def _change_in(text: str, sentence: int, overrun: bool) -> AmountChange | None:
+    """A sentence's amounts going "from" one "to" another, or (for a question about an overrun) the amount
+    planned and the amount it came to."""
+    pair = _from_to(text, sentence)
+    if pair:
+        return AmountChange(*pair)
+    planned = _planned_actual(text, sentence) if overrun else None
+    return AmountChange(*planned, planned=True) if planned else None
 
 
 def _from_to(text: str, sentence: int) -> tuple[Amount, Amount] | None:
@@ -290,4 +319,16 @@ def _from_to(text: str, sentence: int) -> tuple[Amount, Amount] | None:
         between = text[first + len(start.text) : text.find(end.text, end.position)]
         if start.unit == end.unit and _FROM.search(text[:first]) and _TO.match(between):
             return start, end
+    return None
+
+
+def _planned_actual(text: str, sentence: int) -> tuple[Amount, Amount] | None:
+    """The amount planned and the amount it came to, in one unit: "was meant to cost £3.6 million, but the
+    final bill came to £4.8 million"."""
+    found = amounts_in(text, sentence)
+    for planned, actual in itertools.pairwise(found):
+        first = text.find(planned.text, planned.position)
+        between = text[first + len(planned.text) : text.find(actual.text, actual.position)]
+        if planned.unit == actual.unit and _PLANNED.search(text[:first]) and _BUT.match(between):
+            return planned, actual
     return None
