@@ -20,6 +20,7 @@ from bot.answer.amounts import (
     _best_amount,
     _from_to,
     _planned_actual,
+    _reduced_by,
     amounts_in,
     render,
     two_parts,
@@ -203,7 +204,13 @@ def test_how_much_something_rose_is_computed_from_where_it_went_from_and_to(pipe
 
 
 @pytest.mark.parametrize(
-    "sentence", ["Fares rose by 20p, from £2.20 to £2.40.", "Shares fell 31 p.c. from 412p to 284p.", "up 9% on 2022"]
+    "sentence",
+    [
+        "Fares rose by 20p, from £2.20 to £2.40.",
+        "Shares fell 31 p.c. from 412p to 284p.",
+        "up 9% on 2022",
+        "It was expected to cost £3.6m but came in £1.2m over budget.",
+    ],
 )
 def test_a_change_stated_outright(sentence: str) -> None:
     assert _STATED_CHANGE.search(sentence)
@@ -221,6 +228,7 @@ def test_a_change_the_documents_state_is_quoted_not_computed(pipeline: QAPipelin
         ("A budget of £400,000 was set, although in the end it spent £520,000.", ("£400,000", "£520,000")),
         ("It is expected to cost £2m and to employ 40 people at £30,000 each.", None),  # no "but"
         ("The hall was meant to cost £2m, but the grant was $1m.", None),  # two units
+        ("It was meant to cost £3.6m, but a £1.2m lottery grant covered part of it.", None),  # no final amount
     ],
 )
 def test_an_amount_planned_and_the_amount_it_came_to(text: str, pair) -> None:
@@ -241,3 +249,33 @@ def test_how_far_over_budget_is_computed_only_when_asked(tmp_path) -> None:
     answer = pipeline.answer("how much over budget did the pool restoration go?")
     assert answer.answer.startswith("£1.2 million over budget: planned £3.6 million [1], came to £4.8 million [1]")
     assert "computed" not in pipeline.answer("how much did the pool restoration cost?").answer
+
+
+@pytest.mark.parametrize(
+    ("text", "described"),
+    [
+        ("The fine would have been £21.3m but was reduced by a third for the early plea.", "£7.1m: a third of £21.3m"),
+        ("a starting point of £1.8 million, which she decreased by a 3rd.", "£600,000: a third of £1.8 million"),
+        ("The fee was £400, but the council cut it by 25% for pensioners.", "£100: 25% of £400"),
+        ("The fine was £2m, and costs of £90,000 were reduced by a half.", "£45,000: a half of £90,000"),
+        ("The fine was £2m. Costs were reduced by a half.", None),  # the share is said of no amount
+        ("The budget is £2m and was cut by councillors.", None),  # no share
+    ],
+)
+def test_the_share_an_amount_was_reduced_by(text: str, described: str | None) -> None:
+    found = _reduced_by(text, 0)
+    assert (found and found.describe(["[1]"]).split(" [1]")[0]) == described if described else found is None
+
+
+def test_how_much_a_reduction_saved_is_computed_only_when_asked(tmp_path) -> None:
+    corpus = {
+        "fine.txt": (
+            "Water Firm Fined\n\nA water company has been fined £14.2 million for pumping sewage into the river. "
+            "The judge said the fine would have been £21.3m but had been reduced by a third to reflect the "
+            "firm's early guilty pleas. The firm must also pay £387,000 in costs.\n"
+        )
+    }
+    pipeline = QAPipeline.open(offline_settings(tmp_path, corpus))
+    answer = pipeline.answer("how much did the water firm save on the fine by pleading guilty?")
+    assert answer.answer.startswith("£7.1m: a third of £21.3m [1] (computed from the cited passage)")
+    assert "computed" not in pipeline.answer("how much was the water firm fined?").answer

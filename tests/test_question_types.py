@@ -810,4 +810,5 @@ def test_one_of_them_is_no_count() -> None:
     assert not kind.answered_by("You mend it with one of our volunteer repairers.")
     assert not kind.answered_by("Volunteers help one another.")
     assert kind.answered_by("Only one volunteer came on Saturday.")
+    assert kind.answered_by("Only one of the volunteers came on Saturday.")
     assert kind.answered_by("There are twelve volunteers.")

@@ -84,7 +84,8 @@ class AmountSum:
 
 @dataclass(frozen=True)
 class AmountChange:
-    """An amount going from one value to another ("from £1.4 million in 2021 to £4.6 million")."""
+    """An amount going from one value to another ("from £1.4 million in 2021 to £4.6 million"), or the
+    amount planned and the amount it came to ("meant to cost £3.6m, but the final bill came to £4.8m")."""
 
     start: Amount
     end: Amount
@@ -97,15 +98,37 @@ class AmountChange:
     def describe(self, refs: list[str]) -> str:
         change = self.end.value - self.start.value
         if self.planned:
+            outcome = (
+                "on budget"
+                if not change
+                else f"{render(abs(change), self.start, self.end)} " + ("over budget" if change > 0 else "under budget")
+            )
             return (
-                f"{render(abs(change), self.start, self.end)} {'over' if change > 0 else 'under'} budget: planned "
-                f"{self.start.text} {refs[0]}, came to {self.end.text} {refs[1]} (computed from the cited passage)."
+                f"{outcome[0].upper()}{outcome[1:]}: planned {self.start.text} {refs[0]}, came to {self.end.text} "
+                f"{refs[1]} (computed from the cited passage)."
             )
         direction = "Up" if change > 0 else "Down"
         return (
             f"{direction} {render(abs(change), self.start, self.end)}: from {self.start.text} {refs[0]} to "
             f"{self.end.text} {refs[1]} (computed from the cited passage)."
         )
+
+
+@dataclass(frozen=True)
+class AmountShare:
+    """A share of an amount the documents give: "would have been £21.3m but was reduced by a third"."""
+
+    amount: Amount
+    share: float
+    said: str  # "a third", "25%"
+
+    @property
+    def sentences(self) -> list[int]:
+        return [self.amount.sentence]
+
+    def describe(self, refs: list[str]) -> str:
+        shown = render(self.amount.value * self.share, self.amount, self.amount)
+        return f"{shown}: {self.said} of {self.amount.text} {refs[0]} (computed from the cited passage)."
 
 
 _SMALLER_SCALE = {"bn": "m", "billion": "million", "m": "", "mn": "", "million": "", "k": "", "thousand": ""}
@@ -193,7 +216,9 @@ def _clean(part: str) -> str:
     return " ".join(_FILLER.sub(" ", _LEAD.sub(" ", part)).strip(" ?,.").split())
 
 
-def amount_sum(question: str, retriever, min_similarity: float = MIN_SIMILARITY) -> AmountSum | AmountChange | None:
+def amount_sum(
+    question: str, retriever, min_similarity: float = MIN_SIMILARITY
+) -> AmountSum | AmountChange | AmountShare | None:
     """Add or subtract the amounts two parts of the question name, each the amount whose clause (or whole
     sentence) is closest to its part; nothing unless both are found in the same unit, nor when the
     documents have the comparison the other way round (the extractive answer then shows what they say).
@@ -267,24 +292,46 @@ _PLANNED = re.compile(
     r"|(?:a|the|original|initial)\s+budget\s+(?:of|was))\s+(?:about\s+|around\s+)?$",
     re.I,
 )
-_BUT = re.compile(r"^[^.;]{0,80}?\b(?:but|however|yet|although|though|instead)\b", re.I)
+# "how much did they save on the fine by pleading guilty?", "how much did the judge knock off?"
+_REDUCTION = re.compile(
+    r"\bhow much\b[^?]{0,120}?\b(?:sav(?:e|ed|es|ing)|knock(?:ed|s)? off|tak(?:e|en|es) off|reduc\w*|discount\w*)\b",
+    re.I,
+)
+_FRACTIONS = {"half": 1 / 2, "third": 1 / 3, "quarter": 1 / 4, "fifth": 1 / 5, "tenth": 1 / 10}
+_ORDINAL_WORDS = {"3rd": "third", "4th": "quarter", "5th": "fifth", "10th": "tenth"}
+_REDUCED_BY = re.compile(
+    r"^(?:(?![£$€¥]\d)[^.;]){0,80}?"  # no other amount between
+    r"\b(?:reduced|cut|discounted|lowered|slashed|decreased|diminished|trimmed)\s+(?:it\s+)?by\s+"
+    rf"(?:(?:a|one)\s+(?P<fraction>{'|'.join([*_FRACTIONS, *_ORDINAL_WORDS])})\b"
+    r"|(?P<percent>\d+(?:\.\d+)?)\s*(?:%|per ?cent|p\.c\.))",
+    re.I,
+)
+# between the two: "but" and a word for what it came to ("but the final bill came to…", "however it cost…")
+_BUT = re.compile(
+    r"^[^.;]{0,80}?\b(?:but|however|yet|although|though)\b[^.;£$€¥\d]{0,60}?"
+    r"\b(?:came|come|comes|cost|costs|costing|totall?ed|bill|invoice|spent|ended up|rose|reached|soared)\b",
+    re.I,
+)
 _FROM = re.compile(r"\bfrom\s+(?:about\s+|around\s+|round\s+)?$", re.I)
 _TO = re.compile(r"^[^.;:]{0,40}?\bto\s+(?:about\s+|around\s+|round\s+)?$", re.I)
 # the sentence says the change itself ("rose by £3.2m", "up 9%", "fell 31 p.c."): the extractive answer quotes it
 _STATED_CHANGE = re.compile(
     r"\b(?:by|up|down|rose|risen|fell|fallen|dropped|climbed|jumped|increased|decreased|grew|slumped|plunged)\s+"
-    r"(?:by\s+)?(?:about\s+|around\s+|round\s+|nearly\s+|almost\s+)?[$€£¥]?\d",
+    r"(?:by\s+)?(?:about\s+|around\s+|round\s+|nearly\s+|almost\s+)?[$€£¥]?\d"
+    r"|[$€£¥]\d[\d,.]*\s*(?:m|bn|k|million|billion)?\s+(?:over|under)\s+budget\b|\boverspend\s+of\s+[$€£¥]?\d",
     re.I,
 )
 
 
-def amount_change(question: str, retriever) -> AmountChange | None:
+def amount_change(question: str, retriever) -> AmountChange | AmountShare | None:
     """How much something rose or fell, from the sentence closest to the question (cosine plus a bonus for
     the share of its words the sentence names; the cosine at least MIN_COSINE) that gives it going "from"
-    one amount "to" another in one unit ("rose from £1.4 million in 2021 to £4.6 million"). Nothing when
-    that sentence states the change itself ("rose by £3.2m"): the extractive answer quotes it."""
-    overrun = bool(_OVERRUN.search(question[:400]))
-    if not overrun and not _CHANGE.search(question[:400]):
+    one amount "to" another in one unit ("rose from £1.4 million in 2021 to £4.6 million"); for a question
+    about an overrun, what it was meant to cost and what it came to; for one about a reduction ("how much
+    did they save…"), the share an amount was reduced by. Nothing when that sentence states the change
+    itself ("rose by £3.2m", "£1.2m over budget"): the extractive answer quotes it."""
+    overrun, reduction = bool(_OVERRUN.search(question[:400])), bool(_REDUCTION.search(question[:400]))
+    if not overrun and not reduction and not _CHANGE.search(question[:400]):
         return None
     _, scores, nearest = nearest_sentences(question[:400], retriever)
     word_share = words_named(question, retriever)
@@ -294,16 +341,18 @@ def amount_change(question: str, retriever) -> AmountChange | None:
         if not retriever.quotable[s] or text.lstrip().startswith("|"):
             continue
         stated = bool(_STATED_CHANGE.search(text))
-        change = None if stated else _change_in(text, s, overrun)
+        change = None if stated else _change_in(text, s, overrun, reduction)
         score = float(scores[s]) + PART_WORDS_BONUS * word_share(retriever.sentence_terms[s])
         if (change or stated) and float(scores[s]) >= MIN_COSINE and score > best_score:
             best, best_score = change, score  # a change stated outright is better quoted than computed
     return best
 
 
-def _change_in(text: str, sentence: int, overrun: bool) -> AmountChange | None:
-    """A sentence's amounts going "from" one "to" another, or (for a question about an overrun) the amount
-    planned and the amount it came to."""
+def _change_in(text: str, sentence: int, overrun: bool, reduction: bool) -> AmountChange | AmountShare | None:
+    """A sentence's amounts going "from" one "to" another; for a question about an overrun, the amount
+    planned and the amount it came to; for one about a reduction, the share an amount was reduced by."""
+    if reduction:
+        return _reduced_by(text, sentence)
     pair = _from_to(text, sentence)
     if pair:
         return AmountChange(*pair)
@@ -317,7 +366,7 @@ def _from_to(text: str, sentence: int) -> tuple[Amount, Amount] | None:
     for start, end in itertools.pairwise(found):
         first = text.find(start.text, start.position)  # a match may begin with the space before it
         between = text[first + len(start.text) : text.find(end.text, end.position)]
-        if start.unit == end.unit and _FROM.search(text[:first]) and _TO.match(between):
+        if start.unit == end.unit and _FROM.search(text[max(0, first - 40) : first]) and _TO.match(between):
             return start, end
     return None
 
@@ -329,6 +378,22 @@ def _planned_actual(text: str, sentence: int) -> tuple[Amount, Amount] | None:
     for planned, actual in itertools.pairwise(found):
         first = text.find(planned.text, planned.position)
         between = text[first + len(planned.text) : text.find(actual.text, actual.position)]
-        if planned.unit == actual.unit and _PLANNED.search(text[:first]) and _BUT.match(between):
+        if planned.unit == actual.unit and _PLANNED.search(text[max(0, first - 80) : first]) and _BUT.match(between):
             return planned, actual
+    return None
+
+
+def _reduced_by(text: str, sentence: int) -> AmountShare | None:
+    """The share an amount was reduced by, said right after it: "would have been £21.3m but was reduced by a
+    third", "a starting point of £1.8 million, which she cut by 25%"."""
+    for amount in amounts_in(text, sentence):
+        end = text.find(amount.text, amount.position) + len(amount.text)
+        match = _REDUCED_BY.match(text[end:])
+        if not match:
+            continue
+        fraction = match.group("fraction")
+        if fraction:
+            word = _ORDINAL_WORDS.get(fraction.lower(), fraction.lower())
+            return AmountShare(amount, _FRACTIONS[word], f"a {word}")
+        return AmountShare(amount, float(match.group("percent")) / 100, f"{match.group('percent')}%")
     return None

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from bot.answer.amounts import AmountChange, AmountSum, amount_sum
+from bot.answer.amounts import AmountChange, AmountShare, AmountSum, amount_sum
 from bot.answer.arithmetic import YearDifference, year_difference
 from bot.answer.question import NAME, QuestionType, asks_for_several, question_type, role_words_in
 from bot.answer.retriever import LIST_MARK, HybridRetriever, Retrieval
@@ -232,12 +232,13 @@ class ExtractiveAnswerer:
         if window and is_relevant(best) and kind.matches(self.span_text(window)):
             return best
         margin, depth = (REQUIRED_MARGIN, REQUIRED_DEPTH) if kind.required else (TYPED_MARGIN, TYPED_DEPTH)
-        if best.typed and not is_relevant(best):  # an off-topic sentence gives way to a relevant one of the type
-            close = [x for x in ranked[:depth] if x.typed and x.score >= best.score - margin]
-            best = next((x for x in close if is_relevant(x)), best)
+        typed_ones = [x for x in ranked[:depth] if x.typed]
+        relevant_typed = next((x for x in typed_ones if is_relevant(x)), None)
+        # an off-topic sentence of the type gives way to a relevant one close behind
+        if best.typed and not is_relevant(best) and relevant_typed and relevant_typed.score >= best.score - margin:
+            best = relevant_typed
         if not best.typed:
-            typed_ones = [x for x in ranked[:depth] if x.typed]
-            typed = next((x for x in typed_ones if is_relevant(x)), typed_ones[0] if typed_ones else None)
+            typed = relevant_typed or (typed_ones[0] if typed_ones else None)
             # An off-topic typed candidate gives way to a best sentence clearly about the question ("who
             # drove first?": "it was Putin who took the wheel first" names no full name); to any relevant
             # one when the type is required, as it would lead only to a decline. A causal word is weak
@@ -528,7 +529,7 @@ class ExtractiveAnswerer:
         )
 
     def compose_computed(
-        self, question: str, retrieval: Retrieval, computed: YearDifference | AmountSum | AmountChange
+        self, question: str, retrieval: Retrieval, computed: YearDifference | AmountSum | AmountChange | AmountShare
     ) -> Answer:
         """A computed answer citing the sentences it was computed from (one citation for a sentence that
         gives both numbers)."""

@@ -57,8 +57,11 @@ _CALENDAR_DAY = (  # "19 June", "June 19th", "the 19th of June", "2024-06-19", a
 _YEAR = YEAR.pattern
 _PERIODS = "day|night|week|weekend|month|year|decade|century|spring|summer|autumn|fall|winter"
 
-# "one of our volunteers", "one another": no count
-_NUMBER = re.compile(r"\d|\b(?!one\s+(?:of|another)\b)(" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
+# "one of our volunteers", "one another": no count ("only one of the councillors" is)
+_NUMBER = re.compile(
+    r"\d|\b(?:(?<=only )|(?<=just )|(?<=exactly )|(?!one\s+(?:of|another)\b))(" + "|".join(NUMBER_WORDS) + r")\b",
+    re.IGNORECASE,
+)
 # the numbers of a date or a clock time ("at 07:40", "2:22 a.m."): never a count or an amount
 _DATE_NUMBERS = re.compile(
     rf"{_CALENDAR_DAY}|{_YEAR}|\b{_ANY_MONTH}\s+{_YEAR}|\b\d{{1,2}}:\d\d\b(\s*[ap]\.?m\b\.?)?|\b\d{{1,2}}\s*[ap]\.?m\b\.?",
@@ -349,7 +352,8 @@ _GENERIC_COUNTED = frozenset({"people", "persons", "folk", "folks", "things"})
 def count_focus(folded_question: str) -> str:
     """The thing a "how many" question counts: the first plural of the phrase after "how many" ("how many
     more troops" -> "troops", "how many marathon runners went" -> "runners", "how many seats Labour
-    holds" -> "seats"), else its first word; empty when that is not a noun ("how many did they sell?")."""
+    holds" -> "seats"), else its first word; empty when that is not a noun ("how many did they sell?") or
+    too general to be the documents' word ("how many people…")."""
     match = _COUNTED.search(folded_question)
     if not match:
         return ""

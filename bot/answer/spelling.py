@@ -16,7 +16,8 @@ SUBSTITUTION_LENGTH = 7  # a changed letter only in longer words: "bonus" is no 
 ENGLISH_LENGTH = 6
 _WORD = re.compile(r"[^\W\d_]+")
 # chat shorthand, read as the words it stands for when typed in lower case and not a word of the documents
-# (a spun "final yr" keeps "yr"); "y", "n", "bc" are left: too often a letter, a name or an era; and "u",
+# (a spun "final yr" keeps "yr"); "y", "n", "bc", "yr" are left: too often a letter, a name, an era or
+# "your"; and "u",
 # "ur": the model reads "can u list them" well, and "you" only moved retrieval (one evidence 1st -> 3rd)
 CHAT_SHORTHAND = {
     "ppl": "people",
@@ -24,7 +25,6 @@ CHAT_SHORTHAND = {
     "wat": "what",
     "wot": "what",
     "wut": "what",
-    "yr": "year",
     "yrs": "years",
     "hrs": "hours",
     "mins": "minutes",
@@ -95,8 +95,11 @@ class Speller:
         return _WORD.sub(lambda m: self.correct_word(m.group(0)), self.unabbreviate(text))
 
     def unabbreviate(self, text: str) -> str:
-        """Chat shorthand written out: "how many ppl r there" -> "how many people are there"."""
-        return _WORD.sub(lambda m: self.shorthand(m.group(0)), text)
+        """Chat shorthand written out: "how many ppl r there" -> "how many people are there" (not stuck to a
+        number: "24hrs" is the documents' word, if anyone's)."""
+        return _WORD.sub(
+            lambda m: m.group(0) if text[m.start() - 1 : m.start()].isdigit() else self.shorthand(m.group(0)), text
+        )
 
     def shorthand(self, word: str) -> str:
         if word in CHAT_SHORTHAND and word not in self.document_words:
