@@ -362,24 +362,25 @@ def _change_in(text: str, sentence: int, overrun: bool, reduction: bool) -> Amou
 
 def _from_to(text: str, sentence: int) -> tuple[Amount, Amount] | None:
     """The amounts a sentence goes "from" and "to", in one unit: "from £1.4 million in 2021 to £4.6 million"."""
-    found = amounts_in(text, sentence)
-    for start, end in itertools.pairwise(found):
-        first = text.find(start.text, start.position)  # a match may begin with the space before it
-        between = text[first + len(start.text) : text.find(end.text, end.position)]
-        if start.unit == end.unit and _FROM.search(text[max(0, first - 40) : first]) and _TO.match(between):
-            return start, end
-    return None
+    return _pair_around(text, sentence, _FROM, _TO)
 
 
 def _planned_actual(text: str, sentence: int) -> tuple[Amount, Amount] | None:
     """The amount planned and the amount it came to, in one unit: "was meant to cost £3.6 million, but the
     final bill came to £4.8 million"."""
-    found = amounts_in(text, sentence)
-    for planned, actual in itertools.pairwise(found):
-        first = text.find(planned.text, planned.position)
-        between = text[first + len(planned.text) : text.find(actual.text, actual.position)]
-        if planned.unit == actual.unit and _PLANNED.search(text[max(0, first - 80) : first]) and _BUT.match(between):
-            return planned, actual
+    return _pair_around(text, sentence, _PLANNED, _BUT)
+
+
+def _pair_around(
+    text: str, sentence: int, before: re.Pattern[str], between: re.Pattern[str]
+) -> tuple[Amount, Amount] | None:
+    """Two amounts in a row, in one unit, with `before` ending the 80 characters before the first and
+    `between` matching the text between them."""
+    for first, second in itertools.pairwise(amounts_in(text, sentence)):
+        start = text.find(first.text, first.position)  # a match may begin with the space before it
+        gap = text[start + len(first.text) : text.find(second.text, second.position)]
+        if first.unit == second.unit and before.search(text[max(0, start - 80) : start]) and between.match(gap):
+            return first, second
     return None
 
 
