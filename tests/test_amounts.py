@@ -18,6 +18,7 @@ from bot.answer.amounts import (
     Amount,
     Parts,
     _best_amount,
+    _counts_from_to,
     _from_to,
     _planned_actual,
     _reduced_by,
@@ -279,3 +280,33 @@ def test_how_much_a_reduction_saved_is_computed_only_when_asked(tmp_path) -> Non
     answer = pipeline.answer("how much did the water firm save on the fine by pleading guilty?")
     assert answer.answer.startswith("£7.1m: a third of £21.3m [1] (computed from the cited passage)")
     assert "computed" not in pipeline.answer("how much was the water firm fined?").answer
+
+
+@pytest.mark.parametrize(
+    ("text", "pair"),
+    [
+        ("The junior section grew from 61 registered players in 2023 to 96 this year.", ("61", "96")),
+        ("Weekly passengers went from 1,150 to 610.", ("1,150", "610")),
+        ("It ran from 2019 to 2023.", None),  # years
+        ("The shop opens from 9am to 5pm.", None),  # clock times
+        ("Support rose from 40% to 55%.", None),  # percentages are amounts, not counts
+    ],
+)
+def test_counts_going_from_one_to_another(text: str, pair) -> None:
+    found = _counts_from_to(text, 0)
+    assert (found and (found[0].text, found[1].text)) == pair if pair else found is None
+
+
+def test_how_many_more_and_how_much_was_knocked_off_are_computed_from_from_and_to(tmp_path) -> None:
+    corpus = {
+        "club.txt": (
+            "Club Review\n\nThe junior section grew from 61 registered players in 2023 to 96 this year. "
+            "The county cut its grant to the club from £1.9 million to £650,000 in April. "
+            "The bar was closed for three weeks in July.\n"
+        )
+    }
+    pipeline = QAPipeline.open(offline_settings(tmp_path, corpus))
+    answer = pipeline.answer("how many more junior players have they got compared to 2023")
+    assert answer.answer.startswith("Up 35: from 61 [1] to 96 [1]")
+    answer = pipeline.answer("how much money did the county knock off the grant altogether")
+    assert answer.answer.startswith("Down £1.25 million: from £1.9 million [1] to £650,000 [1]")

@@ -228,7 +228,9 @@ def amount_sum(
         return amount_change(question, retriever)
     first = _best_amount(found.parts[0], found.subjects[0], retriever, None, min_similarity)
     second = _best_amount(found.parts[1], found.subjects[1], retriever, first, min_similarity) if first else None
-    if not first or not second or (first.unit == "%" and not found.subtract):
+    if not first or not second:  # "compared to 2023" may name a year, not a second thing with an amount
+        return amount_change(question, retriever)
+    if first.unit == "%" and not found.subtract:
         return None  # percentages of different wholes do not add up
     if found.smaller_first is not None and (first.value < second.value) != found.smaller_first:
         return None
@@ -292,6 +294,14 @@ _PLANNED = re.compile(
     r"|(?:a|the|original|initial)\s+budget\s+(?:of|was))\s+(?:about\s+|around\s+)?$",
     re.I,
 )
+# "how many more junior players have they got than in 2023?": counts going from one to another
+_COUNT_CHANGE = re.compile(r"\bhow many (?:more|fewer|less)\b", re.I)
+_NOT_A_COUNT = r"(?![\d,.]*\s*(?:%|per ?cent|p\.c\.|[ap]\.?m\b|:\d))"
+_COUNTS_FROM_TO = re.compile(
+    rf"\bfrom\s+(?:about\s+|around\s+)?(?P<start>\d[\d,]*){_NOT_A_COUNT}(?P<between>[^.;:]{{0,40}}?)"
+    rf"\bto\s+(?:about\s+|around\s+)?(?P<end>\d[\d,]*){_NOT_A_COUNT}\b",
+    re.I,
+)
 # "how much did they save on the fine by pleading guilty?", "how much did the judge knock off?"
 _REDUCTION = re.compile(
     r"\bhow much\b[^?]{0,120}?\b(?:sav(?:e|ed|es|ing)|knock(?:ed|s)? off|tak(?:e|en|es) off|reduc\w*|discount\w*)\b",
@@ -330,8 +340,9 @@ def amount_change(question: str, retriever) -> AmountChange | AmountShare | None
     about an overrun, what it was meant to cost and what it came to; for one about a reduction ("how much
     did they save…"), the share an amount was reduced by. Nothing when that sentence states the change
     itself ("rose by £3.2m", "£1.2m over budget"): the extractive answer quotes it."""
-    overrun, reduction = bool(_OVERRUN.search(question[:400])), bool(_REDUCTION.search(question[:400]))
-    if not overrun and not reduction and not _CHANGE.search(question[:400]):
+    asked = question[:400]
+    overrun, reduction, counts = (bool(p.search(asked)) for p in (_OVERRUN, _REDUCTION, _COUNT_CHANGE))
+    if not (overrun or reduction or counts or _CHANGE.search(asked)):
         return None
     _, scores, nearest = nearest_sentences(question[:400], retriever)
     word_share = words_named(question, retriever)
@@ -341,18 +352,25 @@ def amount_change(question: str, retriever) -> AmountChange | AmountShare | None
         if not retriever.quotable[s] or text.lstrip().startswith("|"):
             continue
         stated = bool(_STATED_CHANGE.search(text))
-        change = None if stated else _change_in(text, s, overrun, reduction)
+        change = None if stated else _change_in(text, s, overrun, reduction, counts)
         score = float(scores[s]) + PART_WORDS_BONUS * word_share(retriever.sentence_terms[s])
         if (change or stated) and float(scores[s]) >= MIN_COSINE and score > best_score:
             best, best_score = change, score  # a change stated outright is better quoted than computed
     return best
 
 
-def _change_in(text: str, sentence: int, overrun: bool, reduction: bool) -> AmountChange | AmountShare | None:
-    """A sentence's amounts going "from" one "to" another; for a question about an overrun, the amount
-    planned and the amount it came to; for one about a reduction, the share an amount was reduced by."""
-    if reduction:
-        return _reduced_by(text, sentence)
+def _change_in(
+    text: str, sentence: int, overrun: bool, reduction: bool, counts: bool
+) -> AmountChange | AmountShare | None:
+    """A sentence's amounts (or, for "how many more", counts) going "from" one "to" another; for a question
+    about an overrun, the amount planned and the amount it came to; for one about a reduction, the share an
+    amount was reduced by, else its amounts going from one to another."""
+    if counts:
+        pair = _counts_from_to(text, sentence)
+        return AmountChange(*pair) if pair else None
+    share = _reduced_by(text, sentence) if reduction else None
+    if share:
+        return share
     pair = _from_to(text, sentence)
     if pair:
         return AmountChange(*pair)
@@ -397,4 +415,19 @@ def _reduced_by(text: str, sentence: int) -> AmountShare | None:
             word = _ORDINAL_WORDS.get(fraction.lower(), fraction.lower())
             return AmountShare(amount, _FRACTIONS[word], f"a {word}")
         return AmountShare(amount, float(match.group("percent")) / 100, f"{match.group('percent')}%")
+    return None
+
+
+def _counts_from_to(text: str, sentence: int) -> tuple[Amount, Amount] | None:
+    """Two counts a sentence goes "from" and "to": "grew from 61 registered players in 2023 to 96" (not
+    years, "from 2019 to 2023", nor clock times or percentages)."""
+    for match in _COUNTS_FROM_TO.finditer(text):
+        start, end = (match.group(g).rstrip(",") for g in ("start", "end"))
+        values = [float(x.replace(",", "")) for x in (start, end)]
+        if any(len(x) == 4 and 1800 <= v <= 2100 for x, v in zip((start, end), values, strict=True)):
+            continue
+        return (
+            Amount(sentence, match.start("start"), "", values[0], "", start),
+            Amount(sentence, match.start("end"), "", values[1], "", end),
+        )
     return None
