@@ -296,6 +296,8 @@ def test_a_century_is_checked_by_its_first_two_digits() -> None:
         ("how many CEOs were there?", ["ceo"]),
         ("what did the PM say?", ["pm"]),
         ("the ferry left at 5 pm", []),  # a time, not a prime minister
+        ("who's the md of the bus company", ["md"]),  # lower case, after "the"
+        ("it got to 5 md", []),
     ],
 )
 def test_role_words_in_a_question(text: str, roles: list[str]) -> None:

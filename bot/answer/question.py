@@ -30,13 +30,15 @@ ROLE_WORDS = {
 
 
 def role_words_in(text: str) -> list[str]:
-    """The role words a text uses, plurals too ("CEOs", "bosses"); a two-letter one ("PM", "MD") only in
-    capitals, since "5 pm" is a time."""
+    """The role words a text uses, plurals too ("CEOs", "bosses"); a two-letter one ("PM", "MD") in
+    capitals or after "the" ("who's the md"), since "5 pm" is a time."""
     found = []
-    for token in re.findall(r"[\w’']+", text):
+    tokens = re.findall(r"[\w’']+", text)
+    for i, token in enumerate(tokens):
         word = fold(token)
         key = word if word in ROLE_WORDS else re.sub(r"(?<=ss)es$|s$", "", word)
-        if key in ROLE_WORDS and (len(key) > 2 or token[:2].isupper()):
+        after_the = i > 0 and tokens[i - 1].lower() == "the"
+        if key in ROLE_WORDS and (len(key) > 2 or token[:2].isupper() or after_the):
             found.append(key)
     return found
 
