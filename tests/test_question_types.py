@@ -322,6 +322,7 @@ def test_how_many_also_finds_the_noun_totalled_after_it() -> None:
         ("how many marathon runners went to hospital?", "runners"),
         ("how many people live there?", ""),  # too general to be the documents' word: "780 residents"
         ("how many folk turned up?", ""),
+        ("how many bus journeys a week are hit?", "journeys"),  # "bus" is no plural
         ("how many men were rescued?", "men"),
         ("how many car trips a day will it save?", "trips"),
         ("how many packs of cheese were recalled?", "packs"),

@@ -364,7 +364,9 @@ def count_focus(folded_question: str) -> str:
         if word in STOPWORDS or not word[0].isalpha() or len(word) < 2:
             break
         phrase.append(word)
-    plurals = [w for w in phrase if w in _PLURALS or (w.endswith("s") and not w.endswith("ss"))]
+    plurals = [
+        w for w in phrase if w in _PLURALS or (w.endswith("s") and not w.endswith("ss") and w not in _NOT_PLURAL)
+    ]
     focus = plurals[0] if plurals else phrase[0] if phrase else ""
     return "" if focus in _GENERIC_COUNTED else focus
 
