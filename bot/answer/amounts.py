@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.answer.arithmetic import clause_around, head_noun, nearest_sentences, same_document
-from bot.answer.text import terms
+from bot.answer.question import count_focus, count_stem
+from bot.answer.text import fold, terms
 
 # Parts are bounded (PART characters) so that a long question costs linear time, not cubic.
 PART = r"[^?,]{1,80}?"
@@ -216,20 +217,24 @@ def _clean(part: str) -> str:
     return " ".join(_FILLER.sub(" ", _LEAD.sub(" ", part)).strip(" ?,.").split())
 
 
+_A_TIME = re.compile(r"(?:in\s+)?(?:(?:19|20)\d\d|last year|the year before|then|before)", re.I)
+
+
 def amount_sum(
     question: str, retriever, min_similarity: float = MIN_SIMILARITY
 ) -> AmountSum | AmountChange | AmountShare | None:
     """Add or subtract the amounts two parts of the question name, each the amount whose clause (or whole
     sentence) is closest to its part; nothing unless both are found in the same unit, nor when the
-    documents have the comparison the other way round (the extractive answer then shows what they say).
+    documents have the comparison the other way round (the extractive answer then shows what they say);
+    when the second part is a time ("compared to 2023"), the change the documents give from it.
     A question for how much something rose or fell is the difference of a "from … to …" the documents give."""
     found = two_parts(question)
     if not found:
         return amount_change(question, retriever)
     first = _best_amount(found.parts[0], found.subjects[0], retriever, None, min_similarity)
     second = _best_amount(found.parts[1], found.subjects[1], retriever, first, min_similarity) if first else None
-    if not first or not second:  # "compared to 2023" may name a year, not a second thing with an amount
-        return amount_change(question, retriever)
+    if not first or not second:  # "compared to 2023" names a time, not a second thing with an amount
+        return amount_change(question, retriever) if _A_TIME.fullmatch(found.subjects[1]) else None
     if first.unit == "%" and not found.subtract:
         return None  # percentages of different wholes do not add up
     if found.smaller_first is not None and (first.value < second.value) != found.smaller_first:
@@ -296,10 +301,12 @@ _PLANNED = re.compile(
 )
 # "how many more junior players have they got than in 2023?": counts going from one to another
 _COUNT_CHANGE = re.compile(r"\bhow many (?:more|fewer|less)\b", re.I)
-_NOT_A_COUNT = r"(?![\d,.]*\s*(?:%|per ?cent|p\.c\.|[ap]\.?m\b|:\d))"
+# a whole number ("61", "1,150") that is no percentage, clock time, score, decimal or scaled amount
+_COUNT = r"(?<![\d.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?!\d|[,.]\d|\s*(?:%|per ?cent|p\.c\.|[ap]\.?m\b|:|-\d))"
+_COUNT += r"(?!\s*(?:m|bn|k|mn|million|billion|thousand)\b)"
 _COUNTS_FROM_TO = re.compile(
-    rf"\bfrom\s+(?:about\s+|around\s+)?(?P<start>\d[\d,]*){_NOT_A_COUNT}(?P<between>[^.;:]{{0,40}}?)"
-    rf"\bto\s+(?:about\s+|around\s+)?(?P<end>\d[\d,]*){_NOT_A_COUNT}\b",
+    rf"\bfrom\s+(?:about\s+|around\s+)?(?P<start>{_COUNT})(?P<between>[^.;:]{{0,40}}?)"
+    rf"\bto\s+(?:about\s+|around\s+)?(?P<end>{_COUNT})",
     re.I,
 )
 # "how much did they save on the fine by pleading guilty?", "how much did the judge knock off?"
@@ -342,6 +349,7 @@ def amount_change(question: str, retriever) -> AmountChange | AmountShare | None
     itself ("rose by £3.2m", "£1.2m over budget"): the extractive answer quotes it."""
     asked = question[:400]
     overrun, reduction, counts = (bool(p.search(asked)) for p in (_OVERRUN, _REDUCTION, _COUNT_CHANGE))
+    counted = count_focus(fold(asked)) if counts else ""
     if not (overrun or reduction or counts or _CHANGE.search(asked)):
         return None
     _, scores, nearest = nearest_sentences(question[:400], retriever)
@@ -352,7 +360,7 @@ def amount_change(question: str, retriever) -> AmountChange | AmountShare | None
         if not retriever.quotable[s] or text.lstrip().startswith("|"):
             continue
         stated = bool(_STATED_CHANGE.search(text))
-        change = None if stated else _change_in(text, s, overrun, reduction, counts)
+        change = None if stated else _change_in(text, s, overrun, reduction, counts, counted)
         score = float(scores[s]) + PART_WORDS_BONUS * word_share(retriever.sentence_terms[s])
         if (change or stated) and float(scores[s]) >= MIN_COSINE and score > best_score:
             best, best_score = change, score  # a change stated outright is better quoted than computed
@@ -360,18 +368,20 @@ def amount_change(question: str, retriever) -> AmountChange | AmountShare | None
 
 
 def _change_in(
-    text: str, sentence: int, overrun: bool, reduction: bool, counts: bool
+    text: str, sentence: int, overrun: bool, reduction: bool, counts: bool, counted: str = ""
 ) -> AmountChange | AmountShare | None:
     """A sentence's amounts (or, for "how many more", counts) going "from" one "to" another; for a question
     about an overrun, the amount planned and the amount it came to; for one about a reduction, the share an
     amount was reduced by, else its amounts going from one to another."""
     if counts:
-        pair = _counts_from_to(text, sentence)
+        pair = _counts_from_to(text, sentence, counted)
         return AmountChange(*pair) if pair else None
     share = _reduced_by(text, sentence) if reduction else None
     if share:
         return share
     pair = _from_to(text, sentence)
+    if pair and reduction and pair[1].value >= pair[0].value:  # a reduction never rose
+        return None
     if pair:
         return AmountChange(*pair)
     planned = _planned_actual(text, sentence) if overrun else None
@@ -418,9 +428,11 @@ def _reduced_by(text: str, sentence: int) -> AmountShare | None:
     return None
 
 
-def _counts_from_to(text: str, sentence: int) -> tuple[Amount, Amount] | None:
-    """Two counts a sentence goes "from" and "to": "grew from 61 registered players in 2023 to 96" (not
-    years, "from 2019 to 2023", nor clock times or percentages)."""
+def _counts_from_to(text: str, sentence: int, counted: str = "") -> tuple[Amount, Amount] | None:
+    """Two counts of the thing counted a sentence goes "from" and "to": "grew from 61 registered players in
+    2023 to 96" (not years, "from 2019 to 2023", nor clock times, scores, percentages or scaled amounts)."""
+    if counted and not re.search(rf"\b{count_stem(counted)}", text, re.I):
+        return None
     for match in _COUNTS_FROM_TO.finditer(text):
         start, end = (match.group(g).rstrip(",") for g in ("start", "end"))
         values = [float(x.replace(",", "")) for x in (start, end)]

@@ -29,15 +29,20 @@ ROLE_WORDS = {
 }
 
 
+_AFTER_ROLE = frozenset({"of", "for", "at", "is", "was", "said", "says", "who", "and", "s"})  # not "the md file"
+
+
 def role_words_in(text: str) -> list[str]:
     """The role words a text uses, plurals too ("CEOs", "bosses"); a two-letter one ("PM", "MD") in
-    capitals or after "the" ("who's the md"), since "5 pm" is a time."""
+    capitals or, in lower case, after "the" and before "of/at/is…" or nothing ("who's the md of the bus
+    company"; not "5 pm", "the md file", "in the pm")."""
     found = []
     tokens = re.findall(r"[\w’']+", text)
     for i, token in enumerate(tokens):
         word = fold(token)
         key = word if word in ROLE_WORDS else re.sub(r"(?<=ss)es$|s$", "", word)
-        after_the = i > 0 and tokens[i - 1].lower() == "the"
+        after_the = i > 0 and tokens[i - 1].lower() == "the" and (i < 2 or tokens[i - 2].lower() != "in")
+        after_the = after_the and (i + 1 == len(tokens) or tokens[i + 1].lower() in _AFTER_ROLE)
         if key in ROLE_WORDS and (len(key) > 2 or token[:2].isupper() or after_the):
             found.append(key)
     return found
@@ -349,6 +354,9 @@ _PLURALS = frozenset({"people", "children", "men", "women", "staff", "crew", "po
 # counted nouns too general to be the documents' word: "how many people finished" is answered by "4,210
 # runners finished", "how many people lost their jobs" by "the loss of 312 jobs"
 _GENERIC_COUNTED = frozenset({"people", "persons", "folk", "folks", "things"})
+_NOT_COUNTED = frozenset(
+    {"bus", "gas", "news", "lens", "chaos", "plus", "yes", "this", "its", "his", "was", "is", "has"}
+)
 
 
 def count_focus(folded_question: str) -> str:
@@ -365,7 +373,7 @@ def count_focus(folded_question: str) -> str:
             break
         phrase.append(word)
     plurals = [
-        w for w in phrase if w in _PLURALS or (w.endswith("s") and not w.endswith("ss") and w not in _NOT_PLURAL)
+        w for w in phrase if w in _PLURALS or (w.endswith("s") and not w.endswith("ss") and w not in _NOT_COUNTED)
     ]
     focus = plurals[0] if plurals else phrase[0] if phrase else ""
     return "" if focus in _GENERIC_COUNTED else focus
@@ -376,10 +384,10 @@ def counted_pattern(focus: str) -> re.Pattern[str]:
     """A number, then up to COUNT_GAP words (not "of": "one of the articles" is no count), then the
     counted noun in any number ("articles" also finds "article", "countries" finds "country")."""
     number = rf"\b(?:\d[\d,.]*|{'|'.join(NUMBER_WORDS)})\b"
-    return re.compile(rf"{number}\s+(?:(?!of\b)[\w\-]+\s+){{0,{COUNT_GAP}}}{_count_stem(focus)}\w{{0,3}}\b", re.I)
+    return re.compile(rf"{number}\s+(?:(?!of\b)[\w\-]+\s+){{0,{COUNT_GAP}}}{count_stem(focus)}\w{{0,3}}\b", re.I)
 
 
-def _count_stem(noun: str) -> str:
+def count_stem(noun: str) -> str:
     """The counted noun without its ending, escaped: "countries" and "country" share "countr"."""
     return re.escape(re.sub(r"(ies|es|s|y|e)$", "", noun))
 
@@ -393,7 +401,7 @@ def totalled_pattern(focus: str) -> re.Pattern[str]:
     gap = r"(?:\s+\S*[^\s.!?;])"  # words within the sentence
     # punctuation may stand between the noun and the number ("visits: 412,380"), a space alone may not
     between = rf"(?:[^\w\s]+{gap}{{0,8}}?|(?!\s+\d){gap}{{1,8}}?)"
-    return re.compile(rf"\b{_count_stem(focus)}\w{{0,3}}\b{between}\s*{number}", re.I)
+    return re.compile(rf"\b{count_stem(focus)}\w{{0,3}}\b{between}\s*{number}", re.I)
 
 
 _IDENTITY = re.compile(
