@@ -99,14 +99,11 @@ class AmountChange:
     def describe(self, refs: list[str]) -> str:
         change = self.end.value - self.start.value
         if self.planned:
-            outcome = (
-                "on budget"
-                if not change
-                else f"{render(abs(change), self.start, self.end)} " + ("over budget" if change > 0 else "under budget")
-            )
+            side = "over" if change > 0 else "under"
+            outcome = f"{render(abs(change), self.start, self.end)} {side} budget" if change else "On budget"
             return (
-                f"{outcome[0].upper()}{outcome[1:]}: planned {self.start.text} {refs[0]}, came to {self.end.text} "
-                f"{refs[1]} (computed from the cited passage)."
+                f"{outcome}: planned {self.start.text} {refs[0]}, came to {self.end.text} {refs[1]} "
+                "(computed from the cited passage)."
             )
         direction = "Up" if change > 0 else "Down"
         return (
@@ -304,11 +301,7 @@ _COUNT_CHANGE = re.compile(r"\bhow many (?:more|fewer|less)\b", re.I)
 # a whole number ("61", "1,150") that is no percentage, clock time, score, decimal or scaled amount
 _COUNT = r"(?<![\d.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?!\d|[,.]\d|\s*(?:%|per ?cent|p\.c\.|[ap]\.?m\b|:|-\d))"
 _COUNT += r"(?!\s*(?:m|bn|k|mn|million|billion|thousand)\b)"
-_COUNTS_FROM_TO = re.compile(
-    rf"\bfrom\s+(?:about\s+|around\s+)?(?P<start>{_COUNT})(?P<between>[^.;:]{{0,40}}?)"
-    rf"\bto\s+(?:about\s+|around\s+)?(?P<end>{_COUNT})",
-    re.I,
-)
+_COUNT_NUMBER = re.compile(_COUNT, re.I)
 # "how much did they save on the fine by pleading guilty?", "how much did the judge knock off?"
 _REDUCTION = re.compile(
     r"\bhow much\b[^?]{0,120}?\b(?:sav(?:e|ed|es|ing)|knock(?:ed|s)? off|tak(?:e|en|es) off|reduc\w*|discount\w*)\b",
@@ -352,7 +345,7 @@ def amount_change(question: str, retriever) -> AmountChange | AmountShare | None
     counted = count_focus(fold(asked)) if counts else ""
     if not (overrun or reduction or counts or _CHANGE.search(asked)):
         return None
-    _, scores, nearest = nearest_sentences(question[:400], retriever)
+    _, scores, nearest = nearest_sentences(asked, retriever)
     word_share = words_named(question, retriever)
     best, best_score = None, 0.0
     for s in nearest:
@@ -390,34 +383,39 @@ def _change_in(
 
 def _from_to(text: str, sentence: int) -> tuple[Amount, Amount] | None:
     """The amounts a sentence goes "from" and "to", in one unit: "from £1.4 million in 2021 to £4.6 million"."""
-    return _pair_around(text, sentence, _FROM, _TO)
+    return _pair_around(text, amounts_in(text, sentence), _FROM, _TO)
 
 
 def _planned_actual(text: str, sentence: int) -> tuple[Amount, Amount] | None:
     """The amount planned and the amount it came to, in one unit: "was meant to cost £3.6 million, but the
     final bill came to £4.8 million"."""
-    return _pair_around(text, sentence, _PLANNED, _BUT)
+    return _pair_around(text, amounts_in(text, sentence), _PLANNED, _BUT)
 
 
 def _pair_around(
-    text: str, sentence: int, before: re.Pattern[str], between: re.Pattern[str]
+    text: str, found: list[Amount], before: re.Pattern[str], between: re.Pattern[str]
 ) -> tuple[Amount, Amount] | None:
-    """Two amounts in a row, in one unit, with `before` ending the 80 characters before the first and
-    `between` matching the text between them."""
-    for first, second in itertools.pairwise(amounts_in(text, sentence)):
-        start = text.find(first.text, first.position)  # a match may begin with the space before it
-        gap = text[start + len(first.text) : text.find(second.text, second.position)]
+    """Two of a sentence's amounts in a row, in one unit, with `before` ending the 80 characters before the
+    first and `between` matching the text between them."""
+    for first, second in itertools.pairwise(found):
+        start, end = _span(text, first)
+        gap = text[end : _span(text, second)[0]]
         if first.unit == second.unit and before.search(text[max(0, start - 80) : start]) and between.match(gap):
             return first, second
     return None
+
+
+def _span(text: str, amount: Amount) -> tuple[int, int]:
+    """Where an amount's text stands in its sentence (a match may begin with the space before it)."""
+    start = text.find(amount.text, amount.position)
+    return start, start + len(amount.text)
 
 
 def _reduced_by(text: str, sentence: int) -> AmountShare | None:
     """The share an amount was reduced by, said right after it: "would have been £21.3m but was reduced by a
     third", "a starting point of £1.8 million, which she cut by 25%"."""
     for amount in amounts_in(text, sentence):
-        end = text.find(amount.text, amount.position) + len(amount.text)
-        match = _REDUCED_BY.match(text[end:])
+        match = _REDUCED_BY.match(text[_span(text, amount)[1] :])
         if not match:
             continue
         fraction = match.group("fraction")
@@ -433,13 +431,15 @@ def _counts_from_to(text: str, sentence: int, counted: str = "") -> tuple[Amount
     2023 to 96" (not years, "from 2019 to 2023", nor clock times, scores, percentages or scaled amounts)."""
     if counted and not re.search(rf"\b{count_stem(counted)}", text, re.I):
         return None
-    for match in _COUNTS_FROM_TO.finditer(text):
-        start, end = (match.group(g).rstrip(",") for g in ("start", "end"))
-        values = [float(x.replace(",", "")) for x in (start, end)]
-        if any(len(x) == 4 and 1800 <= v <= 2100 for x, v in zip((start, end), values, strict=True)):
-            continue
-        return (
-            Amount(sentence, match.start("start"), "", values[0], "", start),
-            Amount(sentence, match.start("end"), "", values[1], "", end),
-        )
-    return None
+    return _pair_around(text, counts_in(text, sentence), _FROM, _TO)
+
+
+def counts_in(text: str, sentence: int) -> list[Amount]:
+    """The whole numbers a sentence gives that are no year, amount, percentage, clock time or score, as
+    amounts without a unit: "61", "1,150"."""
+    found = []
+    for m in _COUNT_NUMBER.finditer(text):
+        value = float(m.group(0).replace(",", ""))
+        if not (len(m.group(0)) == 4 and 1800 <= value <= 2100):
+            found.append(Amount(sentence, m.start(), "", value, "", m.group(0)))
+    return found
