@@ -677,3 +677,24 @@ def test_an_interview_question_heads_its_answer_and_is_never_quoted(tmp_path) ->
     assert reply.answered and "perfumers" in reply.answer and "Where does the oil end up" not in reply.answer
     reply = pipeline.answer("why did she leave her lab job?")
     assert reply.answered and "burnt out" in reply.answer and "Why leave" not in reply.answer
+
+
+DEPOT = {
+    "depot.txt": (
+        "The new Harling bus depot opened on Monday after two years of building work. "
+        "Its forty electric buses are charged overnight from a substation beside the yard. "
+        "Norvale Transit, which runs the depot, said the first routes would start in May.\n"
+    ),
+}
+
+
+def test_a_quote_that_never_speaks_of_the_thing_asked_for_is_declined(tmp_path) -> None:
+    """ "what <noun>" asks for one of a kind: a quote with neither the noun nor a word for a kind of it
+    ("limousine" for "car") does not answer it, unless a new name does what the question's subject does."""
+    pipeline = QAPipeline.open(offline_settings(tmp_path, DEPOT))
+    engine = pipeline.answer("what engine do the buses at the harling depot have?")
+    assert not engine.answered and "which engine" in engine.answer
+    vehicles = pipeline.answer("what vehicles are charged at the harling depot?")  # buses: a kind of vehicle
+    assert vehicles.answered and "electric buses" in vehicles.answer
+    operator = pipeline.answer("which company runs the harling depot?")  # a name doing it, no "company"
+    assert operator.answered and "Norvale Transit" in operator.answer

@@ -11,7 +11,7 @@ from helpers import offline_settings
 from bot.answer.extractive import Scored, spelled_out
 from bot.answer.pipeline import QAPipeline
 from bot.answer.query import fill_ellipsis
-from bot.answer.question import compound_tail, question_type, which_head
+from bot.answer.question import compound_tail, question_type, which_head, which_noun
 from bot.answer.types import Turn
 from index.embedding import get_embedder
 
@@ -813,3 +813,21 @@ def test_one_of_them_is_no_count() -> None:
     assert kind.answered_by("Only one volunteer came on Saturday.")
     assert kind.answered_by("Only one of the volunteers came on Saturday.")
     assert kind.answered_by("There are twelve volunteers.")
+
+
+@pytest.mark.parametrize(
+    ("question", "noun", "doing"),
+    [
+        ("What engine does the Aurus limousine have?", "engine", set()),  # the object: nothing it does
+        ("which train company runs the services through kelsham?", "company", {"run", "servic", "kelsham"}),
+        ("Which earlier Russia-North Korea treaty does the new agreement replace?", "treaty", set()),
+        ("Which governments came out and condemned the pact?", "governments", {"came", "condemn", "pact"}),
+        ("which firm owns the quarry", "firm", {"own", "quarry"}),
+        ("what word did kim use to describe the deal", "", set()),  # no kind of thing
+        ("what kinds of objections did people raise?", "", set()),
+        ("what make of saxophone did he play?", "", set()),
+        ("What happened to the ferry?", "", set()),
+    ],
+)
+def test_which_noun(question: str, noun: str, doing: set[str]) -> None:
+    assert which_noun(question) == (noun, frozenset(doing))

@@ -10,9 +10,9 @@ import numpy as np
 
 from bot.answer.amounts import AmountChange, AmountShare, AmountSum, amount_sum
 from bot.answer.arithmetic import YearDifference, year_difference
-from bot.answer.question import NAME, QuestionType, asks_for_several, question_type, role_words_in
+from bot.answer.question import NAME, QuestionType, asks_for_several, question_type, role_words_in, which_noun
 from bot.answer.retriever import LIST_MARK, HybridRetriever, Retrieval
-from bot.answer.text import STOPWORDS, YEAR, fold, terms, words
+from bot.answer.text import STOPWORDS, YEAR, fold, stem, terms, words
 from bot.answer.types import Answer, Citation, Passage, Sentence
 
 MAX_ANSWER_CHARS = 400
@@ -212,10 +212,23 @@ class ExtractiveAnswerer:
         span = self.window(best.sentence, retrieval, kind)
         if kind.required and not kind.answered_by(self.span_text(span)):
             return None, f"the closest passage doesn't give the {kind.described}"
+        noun, doing = which_noun(question) if kind.name == "identity" else ("", frozenset())
+        quote = self.span_text(self.widened(best.sentence, span))  # as quoted
+        if noun and not self.speaks_of(noun, quote) and not names_the_doer(quote, question, doing):
+            return None, f"the closest passage doesn't say which {noun}"
         missing = self.years_not_mentioned(question, span) if kind.required else []
         if missing:
             return None, f"the closest passage doesn't give the {kind.described} for {', '.join(missing)}"
         return (best, span), ""
+
+    def speaks_of(self, noun: str, text: str) -> bool:
+        """Whether a text names the noun, in another form or by a word for a kind of it (single-word
+        cosine at least HEAD_KIND_SIMILARITY: "limousine" for "car" at 0.57, not for "engine" at 0.44)."""
+        found = sorted({w for w in words(text) if w.isalpha() and w not in STOPWORDS})
+        if stem(noun) in {stem(w) for w in found}:
+            return True
+        vectors = self.word_vectors([noun, *found])
+        return bool(found) and float((vectors[1:] @ vectors[0]).max()) >= HEAD_KIND_SIMILARITY
 
     def lead(self, ranked: list[Scored], kind: QuestionType, retrieval: Retrieval) -> Scored:
         """The candidate to quote: strong evidence (a name bound to the question's verb, a number of the
@@ -568,6 +581,23 @@ _FUNCTION_WORDS = frozenset({"of", "the", "and", "for", "in", "on", "to", "a", "
 _STATED_REASON = re.compile(
     r"\b(?:reasons?|causes?)\b(?: (?:for|of|behind) [^.,;]{1,60}?)? (?:is|was|were|are)\b", re.IGNORECASE
 )
+
+
+def names_the_doer(text: str, question: str, doing: frozenset[str], reach: int = 4) -> bool:
+    """Whether a name the question does not use, not opening a sentence, comes right before a word of what
+    the question's subject does: "Corran Aggregates, which owns the quarry" answers "which firm owns the
+    quarry?" without saying "firm"; "South Korea's presidential office condemned the pact" answers "which
+    governments condemned the pact?"."""
+    asked = {stem(w) for w in words(question)}
+    tokens = re.findall(r"[\w’'\-]+|[.!?]", text)
+    for i, token in enumerate(tokens):
+        opens = i == 0 or tokens[i - 1] in ".!?"
+        if opens or not token[0].isupper() or fold(token) in STOPWORDS or stem(fold(token)) in asked:
+            continue
+        after = (stem(fold(t)) for t in tokens[i + 1 : i + 1 + reach] if not t[0].isupper())
+        if any(t in doing for t in after):
+            return True
+    return False
 
 
 def is_list_item(text: str) -> bool:

@@ -678,3 +678,41 @@ def _plural_head(words: list[str]) -> bool:
         if _plural(word) and following not in _OBJECTS:
             return True
     return False
+
+
+# nouns that name no kind of thing: "what word did he use", "which part of the charter"
+_META_HEADS = frozenset({"word", "words", "term", "terms", "part", "parts", "bit", "bits", "piece", "way", "ways"})
+_META_HEADS |= {"thing", "things", "name", "names", "area", "areas", "aspect", "aspects", "side", "sides", "role"}
+_META_HEADS |= {"point", "points", "number", "one", "ones", "stuff", "else", "exactly", *_KIND_OF}
+# a name is the answer, with or without the noun: "what make of car" is answered by "a Russian-made Aurus"
+_META_HEADS |= {"make", "model", "brand"}
+# measures, answered by a number or a date: "over what stretch of time" by "from January 2019 to 2022"
+_META_HEADS |= {"time", "times", "period", "stretch", "span", "timeframe", "era", "date", "day", "year", "month"}
+_META_HEADS |= {"size", "height", "length", "width", "depth", "distance", "speed", "weight", "age", "price", "cost"}
+_META_HEADS |= {"amount", "percentage", "proportion", "share", "rate", "score", "total", "figure", "value"}
+
+
+def which_noun(question: str) -> tuple[str, frozenset[str]]:
+    """The noun a "which/what <noun phrase> ..." question asks to identify, the last word of the phrase
+    ("which train company runs…" asks for a company, "which earlier Russia-North Korea treaty…" for a
+    treaty), and, when the noun is the subject ("which firm owns the quarry"), the stems of the words
+    saying what it does. Empty when there is none or it names no kind of thing ("what word did he use")."""
+    match = _WHICH.search(question)
+    if not match or not which_head(question):
+        return "", frozenset()
+    tokens = re.findall(r"[\w’'\-]+", question[match.start(1) :])
+    noun, end = "", 0
+    for i, word in enumerate(tokens[:5]):
+        lowered, following = fold(word), fold(tokens[i + 1]) if i + 1 < len(tokens) else ""
+        if word[0].isupper():
+            continue
+        if lowered in STOPWORDS or lowered in _AUXILIARIES or lowered in _VERBS_IN_S or is_participle(lowered):
+            break
+        if noun and following in _OBJECTS:  # a verb: "which governments came out…"
+            break
+        noun, end = lowered, i + 1
+    if not noun or noun in _META_HEADS:
+        return "", frozenset()
+    rest = [fold(w) for w in tokens[end:]]
+    subject = bool(rest) and rest[0] not in _AUXILIARIES  # not "what engine does the limousine have"
+    return noun, frozenset(stem(w) for w in rest if w not in STOPWORDS) if subject else frozenset()
