@@ -759,6 +759,9 @@ def test_a_reworded_two_word_title_keeps_its_first_word() -> None:
     kind = question_type("who's the ceo of voltaro")
     assert kind.matches("Voltaro's chief government Priya Raghunathan apologised to customers.")
     assert not kind.matches("The chief reason was cost, said the company.")
+    exec_ = question_type("who's the chief exec at ravendale council")  # "exec" is chat for executive
+    assert exec_.matches("The council's chief government, Fiona Marchetti, mentioned two issues.")
+    assert not exec_.matches("The council's chief concern, as Fiona Marchetti mentioned, was cost.")
 
 
 def test_another_form_of_a_name_counts_as_mentioned(pipeline: QAPipeline) -> None:

@@ -17,6 +17,7 @@ NUMBER_WORDS += ["hundred", "hundreds", "thousand", "thousands", "million", "mil
 ROLE_WORDS = {
     "boss": ("chief executive", "chief", "head", "director", "chair", "manager"),
     "ceo": ("chief executive", "chief"),
+    "exec": ("chief executive", "executive", "chief"),
     "cfo": ("chief financial officer", "finance director"),
     "coo": ("chief operating officer",),
     "cto": ("chief technology officer", "technical director"),
@@ -300,7 +301,7 @@ class QuestionType:
         # a title of two words keeps its first when a reworded text changes the second ("chief govt X")
         titles = [re.escape(w.split()[0]) for w in self.synonyms if " " in w and w.split()[0] not in _HONORIFICS]
         if titles:
-            patterns.append(rf"\b(?:{'|'.join(titles)})\s+(?-i:[a-z]+)\s+{name}")
+            patterns.append(rf"\b(?:{'|'.join(titles)})\s+(?-i:[a-z]+),?\s+{name}")
         found = (m.group(1) for p in patterns for m in re.finditer(p, sentence, re.IGNORECASE))
         if any(self.is_new_name(n) for n in found):
             return True
