@@ -683,18 +683,22 @@ DEPOT = {
     "depot.txt": (
         "The new Harling bus depot opened on Monday after two years of building work. "
         "Its forty electric buses are charged overnight from a substation beside the yard. "
-        "Norvale Transit, which runs the depot, said the first routes would start in May.\n"
+        "Norvale Transit, which runs the depot, said the first routes would start in May.\n\n"
+        "The mayor arrived at the opening in a vintage Routemaster bus. "
+        "The night routes are run by Stagecoach Group under a five-year contract.\n"
     ),
 }
 
 
 def test_a_quote_that_never_speaks_of_the_thing_asked_for_is_declined(tmp_path) -> None:
     """ "what <noun>" asks for one of a kind: a quote with neither the noun nor a word for a kind of it
-    ("limousine" for "car") does not answer it, unless a new name does what the question's subject does."""
+    ("bus" for "vehicle") does not answer it, unless a new name is bound to what the question says of it."""
     pipeline = QAPipeline.open(offline_settings(tmp_path, DEPOT))
     engine = pipeline.answer("what engine do the buses at the harling depot have?")
     assert not engine.answered and "which engine" in engine.answer
-    vehicles = pipeline.answer("what vehicles are charged at the harling depot?")  # buses: a kind of vehicle
-    assert vehicles.answered and "electric buses" in vehicles.answer
+    vehicle = pipeline.answer("what vehicle did the mayor arrive at the opening in?")  # a bus: a kind of it
+    assert vehicle.answered and "Routemaster" in vehicle.answer
     operator = pipeline.answer("which company runs the harling depot?")  # a name doing it, no "company"
     assert operator.answered and "Norvale Transit" in operator.answer
+    night = pipeline.answer("which firm are the night routes run by?")  # "run by <name>"
+    assert night.answered and "Stagecoach" in night.answer

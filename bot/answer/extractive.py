@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from bot.answer.amounts import AmountChange, AmountShare, AmountSum, amount_sum
 from bot.answer.arithmetic import YearDifference, year_difference
-from bot.answer.question import NAME, QuestionType, asks_for_several, question_type, role_words_in, which_noun
+from bot.answer.question import (
+    NAME,
+    AskedThing,
+    QuestionType,
+    asked_thing,
+    asks_for_several,
+    question_type,
+    role_words_in,
+    which_head,
+)
 from bot.answer.retriever import LIST_MARK, HybridRetriever, Retrieval
 from bot.answer.text import STOPWORDS, YEAR, fold, stem, terms, words
 from bot.answer.types import Answer, Citation, Passage, Sentence
@@ -54,7 +64,8 @@ RELATED_FORM_SIMILARITY = 0.65
 # embedded together) beats every candidate sentence's and reaches this (session 8: answered lists 0.36-0.43)
 LIST_FLOOR = 0.33
 HEAD_SYNONYM_SIMILARITY = 0.7  # boat/vessel 0.73, car/vehicle 0.87; but car/limousine 0.57, engine/car 0.62
-HEAD_KIND_SIMILARITY = 0.5  # a kind of the thing, right after a name: car/limousine 0.57
+HEAD_KIND_SIMILARITY = 0.5  # a kind of the thing: car/limousine 0.57, not engine/limousine 0.44
+BOUND_REACH = 4  # words between a name and the question's word it is bound to ("Corran Aggregates, which owns")
 FOLLOW_UP_CONTEXT_WEIGHT = 0.3  # the earlier turn's words weigh this much against the question's own
 ALREADY_QUOTED_PENALTY = 0.1  # a sentence the earlier answer quoted must earn its place again
 QUOTED_PREFIX = 60  # characters of a sentence that, found in the earlier answer, mean it was quoted
@@ -212,23 +223,26 @@ class ExtractiveAnswerer:
         span = self.window(best.sentence, retrieval, kind)
         if kind.required and not kind.answered_by(self.span_text(span)):
             return None, f"the closest passage doesn't give the {kind.described}"
-        noun, doing = which_noun(question) if kind.name == "identity" else ("", frozenset())
-        quote = self.span_text(self.widened(best.sentence, span))  # as quoted
-        if noun and not self.speaks_of(noun, quote) and not names_the_doer(quote, question, doing):
-            return None, f"the closest passage doesn't say which {noun}"
+        thing = asked_thing(question) if kind.name == "identity" and kind.focus == which_head(question) else None
+        if thing and not self.quotes_the_thing(self.span_text(self.widened(best.sentence, span)), thing, kind):
+            return None, f"the closest passage doesn't say which {thing.noun}"
         missing = self.years_not_mentioned(question, span) if kind.required else []
         if missing:
             return None, f"the closest passage doesn't give the {kind.described} for {', '.join(missing)}"
         return (best, span), ""
 
-    def speaks_of(self, noun: str, text: str) -> bool:
-        """Whether a text names the noun, in another form or by a word for a kind of it (single-word
-        cosine at least HEAD_KIND_SIMILARITY: "limousine" for "car" at 0.57, not for "engine" at 0.44)."""
-        found = sorted({w for w in words(text) if w.isalpha() and w not in STOPWORDS})
-        if stem(noun) in {stem(w) for w in found}:
+    def quotes_the_thing(self, quote: str, thing: AskedThing, kind: QuestionType) -> bool:
+        """Whether a quote names the thing a "which/what <noun>" question asks for: it speaks of the noun
+        (another form of it, or a word for a kind of it: single-word cosine at least HEAD_KIND_SIMILARITY,
+        "limousine" for "car" at 0.57, not for "engine" at 0.44), or a name the question does not use is
+        bound to what the question says of the thing."""
+        found = sorted({w for w in words(quote) if w.isalpha() and w not in STOPWORDS})
+        if stem(thing.noun) in {stem(w) for w in found}:
             return True
-        vectors = self.word_vectors([noun, *found])
-        return bool(found) and float((vectors[1:] @ vectors[0]).max()) >= HEAD_KIND_SIMILARITY
+        vectors = self.word_vectors([thing.noun, *found]) if found else None
+        if vectors is not None and float((vectors[1:] @ vectors[0]).max()) >= HEAD_KIND_SIMILARITY:
+            return True
+        return names_bound(quote, thing, kind.is_new_name)
 
     def lead(self, ranked: list[Scored], kind: QuestionType, retrieval: Retrieval) -> Scored:
         """The candidate to quote: strong evidence (a name bound to the question's verb, a number of the
@@ -583,19 +597,22 @@ _STATED_REASON = re.compile(
 )
 
 
-def names_the_doer(text: str, question: str, doing: frozenset[str], reach: int = 4) -> bool:
-    """Whether a name the question does not use, not opening a sentence, comes right before a word of what
-    the question's subject does: "Corran Aggregates, which owns the quarry" answers "which firm owns the
-    quarry?" without saying "firm"; "South Korea's presidential office condemned the pact" answers "which
-    governments condemned the pact?"."""
-    asked = {stem(w) for w in words(question)}
-    tokens = re.findall(r"[\w’'\-]+|[.!?]", text)
+def names_bound(quote: str, thing: AskedThing, is_new_name: Callable[[str], bool]) -> bool:
+    """Whether a new name is bound to what the question says of the thing it asks for: before the verb of
+    a subject ("Corran Aggregates, which owns the quarry" answers "which firm owns the quarry?"), after "<verb>
+    by" ("run by Norvale Transit"), or after a word of the question when the thing is an object ("stayed at
+    the Savoy" answers "which hotel did the choir stay at?")."""
+    tokens = re.findall(r"[\w’'\-]+", quote)
+    stems = [stem(fold(t)) for t in tokens]
     for i, token in enumerate(tokens):
-        opens = i == 0 or tokens[i - 1] in ".!?"
-        if opens or not token[0].isupper() or fold(token) in STOPWORDS or stem(fold(token)) in asked:
+        if not token[0].isupper() or not is_new_name(token):
             continue
-        after = (stem(fold(t)) for t in tokens[i + 1 : i + 1 + reach] if not t[0].isupper())
-        if any(t in doing for t in after):
+        before, after = stems[max(0, i - BOUND_REACH) : i], stems[i + 1 : i + 1 + BOUND_REACH]
+        if thing.subject:
+            bound = any(t in thing.verb for t in after) or ("by" in before and any(t in thing.verb for t in before))
+        else:
+            bound = any(t in thing.verb for t in before)
+        if bound:
             return True
     return False
 

@@ -301,7 +301,10 @@ class QuestionType:
         # a title of two words keeps its first when a reworded text changes the second ("chief govt X")
         titles = [re.escape(w.split()[0]) for w in self.synonyms if " " in w and w.split()[0] not in _HONORIFICS]
         if titles:
-            patterns.append(rf"\b(?:{'|'.join(titles)})\s+(?-i:[a-z]+),?\s+{name}")
+            title = rf"\b(?:{'|'.join(titles)})\s+(?-i:[a-z]+)"
+            # after a comma, only in apposition: "chief government, Fiona Marchetti, said" (not "chief worry,
+            # Fiona Marchetti said, was…")
+            patterns += [rf"{title}\s+{name}", rf"{title},\s+{name}(?=(?:\s+(?-i:[A-Z])[\w’'\-]+)*,)"]
         found = (m.group(1) for p in patterns for m in re.finditer(p, sentence, re.IGNORECASE))
         if any(self.is_new_name(n) for n in found):
             return True
@@ -681,39 +684,73 @@ def _plural_head(words: list[str]) -> bool:
     return False
 
 
-# nouns that name no kind of thing: "what word did he use", "which part of the charter"
-_META_HEADS = frozenset({"word", "words", "term", "terms", "part", "parts", "bit", "bits", "piece", "way", "ways"})
-_META_HEADS |= {"thing", "things", "name", "names", "area", "areas", "aspect", "aspects", "side", "sides", "role"}
-_META_HEADS |= {"point", "points", "number", "one", "ones", "stuff", "else", "exactly", *_KIND_OF}
+# nouns that name no kind of thing, or a category whose members rarely carry its name: "what word did he
+# use", "which part of the charter", "what reason did they give" ("blamed a shortage of steel")
+_META_HEADS = frozenset({"word", "term", "part", "bit", "piece", "way", "thing", "name", "area", "aspect", "side"})
+_META_HEADS |= {"point", "stuff", "role", "job", "position", "title", *_KIND_OF}
+_META_HEADS |= {"reason", "cause", "problem", "issue", "change", "measure", "step", "concern", "risk", "benefit"}
+_META_HEADS |= {"plan", "option", "rule", "condition", "idea", "lesson", "effect", "impact", "difference", "advice"}
+_META_HEADS |= {"action", "improvement", "message", "purpose", "goal", "aim", "result", "outcome", "view"}
 # a name is the answer, with or without the noun: "what make of car" is answered by "a Russian-made Aurus"
-_META_HEADS |= {"make", "model", "brand"}
+_META_HEADS |= {"make", "model", "brand", "breed", "species", "variety", "genre", "style", "version"}
 # measures, answered by a number or a date: "over what stretch of time" by "from January 2019 to 2022"
-_META_HEADS |= {"time", "times", "period", "stretch", "span", "timeframe", "era", "date", "day", "year", "month"}
+_META_HEADS |= {"time", "period", "stretch", "span", "timeframe", "era", "date", "day", "week", "year", "month"}
 _META_HEADS |= {"size", "height", "length", "width", "depth", "distance", "speed", "weight", "age", "price", "cost"}
 _META_HEADS |= {"amount", "percentage", "proportion", "share", "rate", "score", "total", "figure", "value"}
+_META_HEADS |= {"count", "record", "tally", "toll"}
+_MODALS = frozenset({"would", "should", "may", "might", "must", "shall"})
+_PAST = frozenset({"went", "came", "got", "fell", "rose", "sank", "became", "hit", "put", "let", "won", "said"})
+# after these a word of the verb group ends: "which firm owns [the quarry]", "which bands play [at the fete]"
+_VERB_GROUP_END = _OBJECTS | _DETERMINERS | {"for", "at", "against", "with", "by", "from", "about", "of", "over"}
 
 
-def which_noun(question: str) -> tuple[str, frozenset[str]]:
-    """The noun a "which/what <noun phrase> ..." question asks to identify, the last word of the phrase
-    ("which train company runs…" asks for a company, "which earlier Russia-North Korea treaty…" for a
-    treaty), and, when the noun is the subject ("which firm owns the quarry"), the stems of the words
-    saying what it does. Empty when there is none or it names no kind of thing ("what word did he use")."""
+@dataclass(frozen=True)
+class AskedThing:
+    """What a "which/what <noun> …" question asks to identify: the noun heading its phrase, the stems of the
+    question's words after it, and whether the noun does what they say ("which firm owns the quarry?") or
+    is their object ("which hotel did the choir stay at?")."""
+
+    noun: str
+    verb: frozenset[str]
+    subject: bool
+
+
+def asked_thing(question: str) -> AskedThing | None:
+    """The one thing of a kind a "which/what <noun phrase> …" question asks for: the last word of the phrase
+    ("which train company runs…" asks for a company, "which earlier Russia-North Korea treaty does…" for a
+    treaty), when an auxiliary or a verb follows the phrase. None for several things (a plural noun: their
+    members rarely carry the category's name), a noun that names no kind of thing ("what word…"), or a
+    phrase read as anything but a noun ("what finally happened", "what went wrong")."""
     match = _WHICH.search(question)
-    if not match or not which_head(question):
-        return "", frozenset()
-    tokens = re.findall(r"[\w’'\-]+", question[match.start(1) :])
-    noun, end = "", 0
-    for i, word in enumerate(tokens[:5]):
-        lowered, following = fold(word), fold(tokens[i + 1]) if i + 1 < len(tokens) else ""
+    if not match:
+        return None
+    tokens = [w if w[0].isupper() else fold(w) for w in re.findall(r"[\w’'\-]+", question[match.start(1) :])]
+    noun, end = "", len(tokens)
+    for i, word in enumerate(tokens[:6]):
+        following = fold(tokens[i + 1]) if i + 1 < len(tokens) else ""
         if word[0].isupper():
             continue
-        if lowered in STOPWORDS or lowered in _AUXILIARIES or lowered in _VERBS_IN_S or is_participle(lowered):
+        verb = following in _VERB_GROUP_END or word in _VERBS_IN_S or word in _PAST or is_participle(word)
+        if verb or word in STOPWORDS or word in _AUXILIARIES or word in _MODALS or word.endswith("ly"):
+            end = i  # "which firm owns the…", "what sank the ferry?", "what finally happened"
             break
-        if noun and following in _OBJECTS:  # a verb: "which governments came out…"
-            break
-        noun, end = lowered, i + 1
-    if not noun or noun in _META_HEADS:
-        return "", frozenset()
-    rest = [fold(w) for w in tokens[end:]]
-    subject = bool(rest) and rest[0] not in _AUXILIARIES  # not "what engine does the limousine have"
-    return noun, frozenset(stem(w) for w in rest if w not in STOPWORDS) if subject else frozenset()
+        noun = re.sub(r"['’]s$", "", word)
+    rest = tokens[end:]
+    if not noun or not rest or stem(noun) in _META_STEMS or _plural(noun):
+        return None
+    if rest[0] in _AUXILIARIES or rest[0] in _MODALS:  # "which hotel did the choir stay at?"
+        return AskedThing(noun, _object_verb([fold(w) for w in rest[1:]]), subject=False)
+    verb = list(itertools.takewhile(lambda w: w not in _VERB_GROUP_END, map(fold, rest)))
+    return AskedThing(noun, frozenset(stem(w) for w in verb), subject=True) if verb else None
+
+
+_META_STEMS = frozenset(stem(w) for w in _META_HEADS)
+
+
+def _object_verb(words: list[str]) -> frozenset[str]:
+    """The verb after the subject of a question for an object: the first word that ends the question or
+    comes before a preposition or determiner ("did the choir [stay] at…", "does the limousine [have]?")."""
+    for word, following in itertools.pairwise([*words, ""]):
+        if word not in STOPWORDS and (not following or following in _VERB_GROUP_END):
+            return frozenset({stem(word)})
+    return frozenset()
