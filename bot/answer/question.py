@@ -707,8 +707,8 @@ _VERB_GROUP_END = _OBJECTS | _DETERMINERS | {"for", "at", "against", "with", "by
 @dataclass(frozen=True)
 class AskedThing:
     """What a "which/what <noun> …" question asks to identify: the noun heading its phrase, the stems of the
-    question's words after it, and whether the noun does what they say ("which firm owns the quarry?") or
-    is their object ("which hotel did the choir stay at?")."""
+    question's verb for it, and whether the noun is the verb's subject ("which firm [owns] the quarry?") or
+    its object ("which hotel did the choir [stay] at?")."""
 
     noun: str
     verb: frozenset[str]
