@@ -137,7 +137,7 @@ def test_dev_set_on_its_own_corpus(tmp_path: Path) -> None:
     assert not found, "\n".join(found)
 
 
-@pytest.mark.parametrize("folder", ["unseen", *(f"unseen-{n}" for n in range(2, 25))])
+@pytest.mark.parametrize("folder", ["unseen", *(f"unseen-{n}" for n in range(2, 26))])
 def test_unseen_documents(tmp_path: Path, folder: str) -> None:
     """eval/unseen*: documents outside the bot's corpus, with questions written without running the bot;
     a check that the methods carry over to documents they were not developed on."""
