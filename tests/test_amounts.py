@@ -238,18 +238,34 @@ def test_an_amount_planned_and_the_amount_it_came_to(text: str, pair) -> None:
     assert numbers == pair if pair else found is None
 
 
-def test_how_far_over_budget_is_computed_only_when_asked(tmp_path) -> None:
-    corpus = {
-        "pool.txt": (
+@pytest.mark.parametrize(
+    ("document", "asked", "computed", "plain"),
+    [
+        (
             "Lido Reopens\n\nThe town's open-air pool reopened on Saturday after a two-year restoration. "
             "The restoration was meant to cost £3.6 million, but the final bill came to £4.8 million after "
-            "asbestos was found in the changing rooms. A season ticket costs £95.\n"
-        )
-    }
-    pipeline = QAPipeline.open(offline_settings(tmp_path, corpus))
-    answer = pipeline.answer("how much over budget did the pool restoration go?")
-    assert answer.answer.startswith("£1.2 million over budget: planned £3.6 million [1], came to £4.8 million [1]")
-    assert "computed" not in pipeline.answer("how much did the pool restoration cost?").answer
+            "asbestos was found in the changing rooms. A season ticket costs £95.\n",
+            "how much over budget did the pool restoration go?",
+            "£1.2 million over budget: planned £3.6 million [1], came to £4.8 million [1]",
+            "how much did the pool restoration cost?",
+        ),
+        (
+            "Water Firm Fined\n\nA water company has been fined £14.2 million for pumping sewage into the river. "
+            "The judge said the fine would have been £21.3m but had been reduced by a third to reflect the "
+            "firm's early guilty pleas. The firm must also pay £387,000 in costs.\n",
+            "how much did the water firm save on the fine by pleading guilty?",
+            "£7.1m: a third of £21.3m [1] (computed from the cited passage)",
+            "how much was the water firm fined?",
+        ),
+    ],
+    ids=["overrun", "reduction"],
+)
+def test_an_overrun_or_a_reduction_is_computed_only_when_asked(
+    tmp_path, document: str, asked: str, computed: str, plain: str
+) -> None:
+    pipeline = QAPipeline.open(offline_settings(tmp_path, {"news.txt": document}))
+    assert pipeline.answer(asked).answer.startswith(computed)
+    assert "computed" not in pipeline.answer(plain).answer
 
 
 @pytest.mark.parametrize(
@@ -266,20 +282,6 @@ def test_how_far_over_budget_is_computed_only_when_asked(tmp_path) -> None:
 def test_the_share_an_amount_was_reduced_by(text: str, described: str | None) -> None:
     found = _reduced_by(text, 0)
     assert (found and found.describe(["[1]"]).split(" [1]")[0]) == described if described else found is None
-
-
-def test_how_much_a_reduction_saved_is_computed_only_when_asked(tmp_path) -> None:
-    corpus = {
-        "fine.txt": (
-            "Water Firm Fined\n\nA water company has been fined £14.2 million for pumping sewage into the river. "
-            "The judge said the fine would have been £21.3m but had been reduced by a third to reflect the "
-            "firm's early guilty pleas. The firm must also pay £387,000 in costs.\n"
-        )
-    }
-    pipeline = QAPipeline.open(offline_settings(tmp_path, corpus))
-    answer = pipeline.answer("how much did the water firm save on the fine by pleading guilty?")
-    assert answer.answer.startswith("£7.1m: a third of £21.3m [1] (computed from the cited passage)")
-    assert "computed" not in pipeline.answer("how much was the water firm fined?").answer
 
 
 @pytest.mark.parametrize(
